@@ -1,0 +1,46 @@
+"""opsguard: release guardrails for small data pipelines.
+
+The library API: the primitives every writer and check rests on, and the
+result model. The command line (`opsguard`) and the Nox sessions
+(`import opsguard.sessions`) are thin shells over these.
+"""
+
+from .atomic import atomic_write, atomic_write_json
+from .bands import DEFAULT_BANDS, Band, BandTable, map_score_to_band
+from .checks.integrity import check_integrity
+from .config import Config, load_config
+from .duplicates import DuplicateGuard, Origin
+from .errors import (
+    BandTableError,
+    ConfigError,
+    InvalidSchemaVersion,
+    OpsguardError,
+    ScoreError,
+)
+from .result import CheckResult, Finding
+from .versioning import normalize_schema_version
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DEFAULT_BANDS",
+    "Band",
+    "BandTable",
+    "BandTableError",
+    "CheckResult",
+    "Config",
+    "ConfigError",
+    "DuplicateGuard",
+    "Finding",
+    "InvalidSchemaVersion",
+    "OpsguardError",
+    "Origin",
+    "ScoreError",
+    "__version__",
+    "atomic_write",
+    "atomic_write_json",
+    "check_integrity",
+    "load_config",
+    "map_score_to_band",
+    "normalize_schema_version",
+]

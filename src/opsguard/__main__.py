@@ -1,0 +1,7 @@
+"""`python -m opsguard`."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,89 @@
+"""Crash-safe file replacement: after a crash the target holds the old or the new bytes.
+
+Hand-written because no maintained Python library does the whole protocol:
+python-atomicwrites is archived and leaves files 0600, boltons and `safer`
+skip the directory fsync, pip's helper leaves cleanup to the caller. The
+protocol here: a temp file beside the target (same filesystem), created with
+`O_EXCL | O_NOFOLLOW | O_CLOEXEC` and mode 0o666 so the umask applies as for
+any new file (an existing target's permission bits are copied instead); all
+bytes written (short writes looped); `fsync`; `os.replace` over the target;
+then `fsync` of the directory so the rename itself survives power loss.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+from pathlib import Path
+
+import orjson
+
+__all__ = ["TEMP_SUFFIX", "atomic_write", "atomic_write_json"]
+
+TEMP_SUFFIX = ".tmp"
+_OPEN_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+
+
+def atomic_write(
+    path: str | os.PathLike[str],
+    data: bytes | str,
+    *,
+    durable: bool = True,
+    encoding: str = "utf-8",
+) -> None:
+    """Replace `path` with `data` atomically.
+
+    With `durable=False` both fsyncs are skipped: the replace is still atomic
+    for concurrent readers, but after a power loss the file may hold the old
+    content or be empty. Use it only for data that can be regenerated.
+
+    On any error the temp file is removed, the target is untouched and the
+    original exception propagates; an fsync error is never retried (the page
+    cache may already have dropped the data).
+    """
+    target = Path(path)
+    payload = data.encode(encoding) if isinstance(data, str) else bytes(data)
+    directory = target.parent
+    temp = directory / f".{target.name}.{secrets.token_hex(6)}{TEMP_SUFFIX}"
+    try:
+        mode = os.stat(target).st_mode & 0o7777
+    except FileNotFoundError:
+        mode = None
+    fd = os.open(temp, _OPEN_FLAGS, 0o666)
+    try:
+        try:
+            if mode is not None:
+                os.fchmod(fd, mode)
+            view = memoryview(payload)
+            while view:
+                written = os.write(fd, view)
+                view = view[written:]
+            if durable:
+                os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(temp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp)
+        raise
+    if durable:
+        _fsync_directory(directory)
+
+
+def atomic_write_json(path: str | os.PathLike[str], obj: object, *, durable: bool = True) -> None:
+    """`atomic_write` of `obj` as indented JSON (orjson) with a trailing newline."""
+    atomic_write(
+        path,
+        orjson.dumps(obj, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE),
+        durable=durable,
+    )
+
+
+def _fsync_directory(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,1 @@
+"""The checks: each turns inputs and a Config into one CheckResult, and never prints."""

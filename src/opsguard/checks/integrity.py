@@ -1,0 +1,348 @@
+"""The integrity gate: valid records, no duplicates, bands that match scores.
+
+One pass over the records (files in sorted path order) validates each record
+and feeds the duplicate guard; verdicts wait until the pass is over, because
+the window ends at the newest record date, known only then.
+
+Rules (documented in docs/integrity.md):
+
+- failure_rate = records in the window with at least one error / records in
+  the window. A record with three defects counts once and yields three
+  findings. A corrupt file or line stands for one failed record.
+- The window is the last `window_days` days ending at `--as-of`, or at the
+  newest valid, non-future record date. Records before it are counted and
+  reported as warnings, not gated. Records without a usable date and
+  future-dated records are always inside it: a defect cannot hide by
+  breaking its own date.
+- A date is in the future when it is after `--as-of`, or, without it, after
+  today in the earliest time zone (UTC+14), so no pipeline east of UTC is
+  flagged for writing today's record.
+- The gate fails when the window has fewer than `min_records` records
+  (`no-records`), when failure_rate >= threshold, or when any finding in the
+  window has a zero-tolerance code (default: band-mismatch, duplicate).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from ..bands import map_score_to_band
+from ..codes import INTEGRITY_CODES
+from ..config import Config
+from ..duplicates import DuplicateGuard, Origin
+from ..errors import InvalidSchemaVersion, ScoreError
+from ..records import CorruptItem, discover_files, display_path, read_records
+from ..result import CheckResult, Finding, Status
+from ..versioning import normalize_schema_version
+
+__all__ = ["check_integrity", "reference_day"]
+
+CHECK = "integrity"
+_DATE_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_EARLIEST_ZONE = timedelta(hours=14)
+_MISSING = object()
+
+# (code, pointer, message) of one defect, before its severity is known.
+_Defect = tuple[str, str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class _FailedRecord:
+    day: int | None  # date ordinal; None when the record has no usable date
+    path: str
+    line: int | None
+    defects: tuple[_Defect, ...]
+
+
+def reference_day(as_of: date | None = None, now: datetime | None = None) -> date:
+    """The last day that is not in the future."""
+    if as_of is not None:
+        return as_of
+    return ((now or datetime.now(UTC)) + _EARLIEST_ZONE).date()
+
+
+def check_integrity(
+    paths: Sequence[Path],
+    config: Config,
+    *,
+    as_of: date | None = None,
+    cwd: Path | None = None,
+    now: datetime | None = None,
+) -> CheckResult:
+    """Run the integrity gate over record files and directories."""
+    started = time.perf_counter()
+    cwd = (cwd or Path.cwd()).resolve()
+    discovery = discover_files(paths)
+    scan = _Scan(config, reference_day(as_of, now).toordinal())
+    for file in discovery.files:
+        scan.read_file(file, display_path(file, cwd))
+
+    end = as_of or scan.newest_valid_day() or reference_day(None, now)
+    window_start = end.toordinal() - config.integrity.window_days + 1
+    shown_root = display_path(Path(paths[0]).resolve(), cwd) if paths else "."
+    result = scan.verdict(window_start, end, shown_root)
+    return CheckResult(
+        check=CHECK,
+        status=result.status,
+        summary={
+            **result.summary,
+            "files": len(discovery.files),
+            "skipped_files": discovery.skipped,
+        },
+        findings=result.findings,
+        duration_s=round(time.perf_counter() - started, 6),
+    )
+
+
+class _Scan:
+    """Accumulates per-day record counts and failed records over one pass."""
+
+    def __init__(self, config: Config, reference: int) -> None:
+        self.config = config
+        self.fields = config.fields
+        self.bands = config.bands
+        self.reference = reference
+        self.guard = DuplicateGuard(config.integrity.duplicate_scope)
+        self.clean_by_day: Counter[int] = Counter()
+        self.failed: list[_FailedRecord] = []
+        self._days: dict[str, int | None] = {}
+
+    def read_file(self, file: Path, shown: str) -> None:
+        for item in read_records(file, shown):
+            if isinstance(item, CorruptItem):
+                self.failed.append(
+                    _FailedRecord(None, item.path, item.line, (("corrupt-json", "", item.message),))
+                )
+                continue
+            day, defects = self._validate(item.value, item.pointer, Origin(item.path, item.line))
+            if defects:
+                self.failed.append(_FailedRecord(day, item.path, item.line, tuple(defects)))
+            elif day is not None:
+                self.clean_by_day[day] += 1
+
+    def _validate(self, record: Any, at: str, origin: Origin) -> tuple[int | None, list[_Defect]]:
+        if type(record) is not dict:
+            return None, [("wrong-type", at, f"record must be a JSON object, got {_kind(record)}")]
+        fields = self.fields
+        defects: list[_Defect] = []
+
+        raw_date = record.get(fields.date, _MISSING)
+        if raw_date is _MISSING:
+            defects.append(_missing(at, fields.date))
+            day = None
+        else:
+            day = self._day(raw_date, at + _pointer(fields.date), defects)
+
+        raw_version = record.get(fields.schema_version, _MISSING)
+        version_ok = False
+        if raw_version is _MISSING:
+            defects.append(_missing(at, fields.schema_version))
+        else:
+            try:
+                normalize_schema_version(raw_version)
+                version_ok = True
+            except InvalidSchemaVersion as exc:
+                defects.append(
+                    ("invalid-schema-version", at + _pointer(fields.schema_version), str(exc))
+                )
+
+        raw_score = record.get(fields.score, _MISSING)
+        raw_band = record.get(fields.band, _MISSING)
+        mapped: str | None = None
+        if raw_score is _MISSING:
+            defects.append(_missing(at, fields.score))
+        else:
+            try:
+                mapped = map_score_to_band(raw_score, self.bands)
+            except ScoreError as exc:
+                if isinstance(raw_score, int | float) and not isinstance(raw_score, bool):
+                    defects.append(("score-out-of-range", at + _pointer(fields.score), str(exc)))
+                else:
+                    defects.append(
+                        (
+                            "wrong-type",
+                            at + _pointer(fields.score),
+                            f"score must be a number, got {_kind(raw_score)}",
+                        )
+                    )
+        if raw_band is _MISSING:
+            defects.append(_missing(at, fields.band))
+        elif not isinstance(raw_band, str):
+            defects.append(
+                (
+                    "wrong-type",
+                    at + _pointer(fields.band),
+                    f"band must be a string, got {_kind(raw_band)}",
+                )
+            )
+        elif mapped is not None and raw_band != mapped:
+            defects.append(
+                (
+                    "band-mismatch",
+                    at + _pointer(fields.band),
+                    f"band {raw_band!r} but score {raw_score} maps to {mapped!r}",
+                )
+            )
+
+        if day is not None and (version_ok or self.guard.scope == "date"):
+            key = self.guard.key(raw_date, raw_version)
+            first = self.guard.add_key(key, origin)
+            if first is not None:
+                shown_key = raw_date if key[1] is None else f"{raw_date}, {key[1]}"
+                defects.append(
+                    (
+                        "duplicate",
+                        at,
+                        f"duplicate of {first} (key {shown_key}, scope {self.guard.scope})",
+                    )
+                )
+        return day, defects
+
+    def _day(self, raw: object, pointer: str, defects: list[_Defect]) -> int | None:
+        if not isinstance(raw, str):
+            defects.append(("wrong-type", pointer, f"date must be a string, got {_kind(raw)}"))
+            return None
+        try:
+            day = self._days[raw]
+        except KeyError:
+            day = self._days[raw] = _parse_day(raw)
+        if day is None:
+            defects.append(
+                (
+                    "invalid-date",
+                    pointer,
+                    f"date {raw[:40]!r} is not a calendar date in YYYY-MM-DD form",
+                )
+            )
+        elif day > self.reference:
+            defects.append(
+                (
+                    "future-date",
+                    pointer,
+                    f"date {raw} is after the reference day {date.fromordinal(self.reference)}",
+                )
+            )
+        return day
+
+    def newest_valid_day(self) -> date | None:
+        days = [d for d in self.clean_by_day if d <= self.reference]
+        days += [r.day for r in self.failed if r.day is not None and r.day <= self.reference]
+        return date.fromordinal(max(days)) if days else None
+
+    def verdict(self, window_start: int, end: date, shown_root: str) -> _Verdict:
+        settings = self.config.integrity
+        in_window_clean = sum(n for d, n in self.clean_by_day.items() if d >= window_start)
+        outside_clean = sum(self.clean_by_day.values()) - in_window_clean
+        counts: Counter[str] = Counter()
+        outside_counts: Counter[str] = Counter()
+        findings: list[Finding] = []
+        failed_in_window = failed_outside = 0
+        for record in self.failed:
+            inside = record.day is None or record.day >= window_start
+            if inside:
+                failed_in_window += 1
+            else:
+                failed_outside += 1
+            for code, pointer, message in record.defects:
+                (counts if inside else outside_counts)[code] += 1
+                findings.append(
+                    Finding(
+                        code,
+                        "error" if inside else "warning",
+                        record.path,
+                        record.line,
+                        pointer,
+                        message,
+                    )
+                )
+        records_in_window = in_window_clean + failed_in_window
+        rate = failed_in_window / records_in_window if records_in_window else 0.0
+
+        reasons: list[str] = []
+        if records_in_window < max(settings.min_records, 1):
+            counts["no-records"] += 1
+            message = (
+                f"{records_in_window} records in the window "
+                f"{date.fromordinal(window_start)}..{end}; at least "
+                f"{max(settings.min_records, 1)} needed to gate"
+            )
+            findings.append(Finding("no-records", "error", shown_root, None, "", message))
+            reasons.append(message)
+        if records_in_window and rate >= settings.threshold:
+            reasons.append(
+                f"failure rate {rate:.2%} ({failed_in_window}/{records_in_window}) "
+                f">= threshold {settings.threshold:.2%}"
+            )
+        for code in settings.zero_tolerance:
+            if counts[code]:
+                reasons.append(f"{code}: {counts[code]} (zero tolerance)")
+
+        summary: dict[str, Any] = {
+            "records": records_in_window + outside_clean + failed_outside,
+            "records_in_window": records_in_window,
+            "failed_records": failed_in_window,
+            "failure_rate": rate,
+            "threshold": settings.threshold,
+            "window": {
+                "start": date.fromordinal(window_start).isoformat(),
+                "end": end.isoformat(),
+                "days": settings.window_days,
+            },
+            "counts": _ordered(counts),
+            "outside_window": {
+                "records": outside_clean + failed_outside,
+                "failed_records": failed_outside,
+                "counts": _ordered(outside_counts),
+            },
+            "duplicate_scope": self.guard.scope,
+            "reasons": reasons,
+        }
+        return _Verdict("fail" if reasons else "pass", summary, tuple(findings))
+
+
+@dataclass(frozen=True, slots=True)
+class _Verdict:
+    status: Status
+    summary: dict[str, Any]
+    findings: tuple[Finding, ...]
+
+
+def _parse_day(raw: str) -> int | None:
+    if len(raw) != 10 or not _DATE_SHAPE.fullmatch(raw):
+        return None
+    try:
+        return date.fromisoformat(raw).toordinal()
+    except ValueError:
+        return None
+
+
+def _ordered(counts: Counter[str]) -> dict[str, int]:
+    return {code: counts[code] for code in INTEGRITY_CODES if counts[code]}
+
+
+def _missing(at: str, field: str) -> _Defect:
+    return ("missing-field", at + _pointer(field), f"missing field {field!r}")
+
+
+def _pointer(field: str) -> str:
+    return "/" + field.replace("~", "~0").replace("/", "~1")
+
+
+def _kind(value: object) -> str:
+    names = {
+        dict: "object",
+        list: "array",
+        str: "string",
+        bool: "boolean",
+        type(None): "null",
+        int: "number",
+        float: "number",
+    }
+    return names.get(type(value), type(value).__name__)

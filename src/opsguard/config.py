@@ -1,0 +1,409 @@
+"""One typed configuration, built once and passed down.
+
+Sources, later ones overriding earlier ones:
+
+1. `[tool.opsguard]` in `pyproject.toml`, or the top level of `opsguard.toml`,
+   found by searching upward from the working directory (`opsguard.toml` wins
+   in a directory holding both; a `pyproject.toml` without `[tool.opsguard]`
+   is passed over). `--config FILE` or `OPSGUARD_CONFIG` name a file instead.
+2. Environment variables `OPSGUARD_<SECTION>_<KEY>` (see `ENV_VARS`).
+3. Command-line flags, passed to `load_config` as `overrides`.
+
+Every unknown key or variable and every bad value is a `ConfigError` whose
+one-line message names where it came from and, for a typo, the closest valid
+name. Paths in a config file are relative to that file's directory; paths
+from the environment or flags are relative to the working directory.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from dataclasses import fields as dataclass_fields
+from pathlib import Path
+from typing import Any, cast
+
+from .bands import DEFAULT_BANDS, Band, BandTable
+from .codes import INTEGRITY_CODES
+from .duplicates import DUPLICATE_SCOPES, DuplicateScope
+from .errors import ConfigError
+
+__all__ = [
+    "ENV_VARS",
+    "Config",
+    "Fields",
+    "IntegrityConfig",
+    "Paths",
+    "find_config_file",
+    "load_config",
+]
+
+CONFIG_ENV = "OPSGUARD_CONFIG"
+# Set to 1 to get a traceback instead of the one-line internal-error message.
+DEBUG_ENV = "OPSGUARD_DEBUG"
+
+
+@dataclass(frozen=True, slots=True)
+class Paths:
+    records: tuple[Path, ...]
+    telemetry: tuple[Path, ...]
+    quarantine: Path
+
+
+@dataclass(frozen=True, slots=True)
+class Fields:
+    """Names of the record fields the integrity check reads."""
+
+    date: str = "date"
+    schema_version: str = "schema_version"
+    score: str = "score"
+    band: str = "band"
+
+
+@dataclass(frozen=True, slots=True)
+class IntegrityConfig:
+    threshold: float = 0.01
+    window_days: int = 14
+    min_records: int = 1
+    duplicate_scope: DuplicateScope = "version"
+    zero_tolerance: tuple[str, ...] = ("band-mismatch", "duplicate")
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """The whole configuration. `root` is the config file's directory (or the cwd)."""
+
+    root: Path
+    source: Path | None
+    results_dir: Path
+    paths: Paths
+    fields: Fields
+    bands: BandTable
+    integrity: IntegrityConfig
+
+
+# The schema: section -> key -> kind. "" is the top-level table.
+_SCHEMA: dict[str, dict[str, str]] = {
+    "": {"results_dir": "path"},
+    "paths": {"records": "paths", "telemetry": "paths", "quarantine": "path"},
+    "fields": {"date": "str", "schema_version": "str", "score": "str", "band": "str"},
+    "score": {"min": "number", "max": "number", "bands": "bands"},
+    "integrity": {
+        "threshold": "number",
+        "window_days": "int",
+        "min_records": "int",
+        "duplicate_scope": "str",
+        "zero_tolerance": "strs",
+    },
+}
+
+_DEFAULTS: dict[tuple[str, str], Any] = {
+    ("", "results_dir"): ".opsguard/results",
+    ("paths", "records"): ["data/records"],
+    ("paths", "telemetry"): ["data/telemetry"],
+    ("paths", "quarantine"): "data/quarantine",
+    ("score", "min"): DEFAULT_BANDS.score_min,
+    ("score", "max"): DEFAULT_BANDS.score_max,
+    ("score", "bands"): [{"name": b.name, "min": b.min, "max": b.max} for b in DEFAULT_BANDS.bands],
+    **{("fields", f.name): getattr(Fields(), f.name) for f in dataclass_fields(Fields)},
+    **{
+        ("integrity", f.name): list(value) if isinstance(value, tuple) else value
+        for f in dataclass_fields(IntegrityConfig)
+        for value in [getattr(IntegrityConfig(), f.name)]
+    },
+}
+
+
+def _env_name(section: str, key: str) -> str:
+    return "OPSGUARD_" + (f"{section}_{key}" if section else key).upper()
+
+
+# Every environment variable opsguard reads, mapped to its config key.
+ENV_VARS: dict[str, tuple[str, str]] = {
+    _env_name(section, key): (section, key)
+    for section, keys in _SCHEMA.items()
+    for key, kind in keys.items()
+    if kind != "bands"
+}
+_RESERVED_ENV = frozenset({CONFIG_ENV, DEBUG_ENV})
+
+
+@dataclass(frozen=True, slots=True)
+class _Setting:
+    value: Any
+    origin: str  # where it came from, for error messages
+    base: Path  # what a relative path in it is relative to
+
+
+def find_config_file(start: Path) -> Path | None:
+    """The nearest `opsguard.toml`, or `pyproject.toml` with `[tool.opsguard]`, from start up."""
+    for directory in (start, *start.parents):
+        candidate = directory / "opsguard.toml"
+        if candidate.is_file():
+            return candidate
+        pyproject = directory / "pyproject.toml"
+        if pyproject.is_file() and "opsguard" in _read_toml(pyproject).get("tool", {}):
+            return pyproject
+    return None
+
+
+def load_config(
+    config_file: Path | str | None = None,
+    *,
+    cwd: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Config:
+    """Build the configuration from file, environment and `overrides`.
+
+    `overrides` maps dotted keys (`"integrity.threshold"`, `"results_dir"`) to
+    values already of the right Python type, as argparse produces them.
+    """
+    cwd = (cwd or Path.cwd()).resolve()
+    environ = os.environ if environ is None else environ
+
+    if config_file is None and environ.get(CONFIG_ENV):
+        config_file = environ[CONFIG_ENV]
+    source = find_config_file(cwd) if config_file is None else (cwd / config_file).resolve()
+    if config_file is not None and not (source and source.is_file()):
+        raise ConfigError(f"config file not found: {config_file}")
+
+    settings: dict[tuple[str, str], _Setting] = {}
+    root = cwd
+    if source is not None:
+        root = source.parent
+        settings.update(_settings_from_file(source))
+    settings.update(_settings_from_env(environ, cwd))
+    settings.update(_settings_from_overrides(overrides or {}, cwd))
+    return _build(settings, root, source)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+
+
+def _settings_from_file(source: Path) -> dict[tuple[str, str], _Setting]:
+    document = _read_toml(source)
+    if source.name == "pyproject.toml":
+        table = document.get("tool", {}).get("opsguard", {})
+        prefix = "tool.opsguard"
+    else:
+        table, prefix = document, ""
+    if not isinstance(table, dict):
+        raise ConfigError(f"{source.name}: {prefix} must be a table")
+    settings: dict[tuple[str, str], _Setting] = {}
+    sections = [s for s in _SCHEMA if s]
+    top_keys = list(_SCHEMA[""])
+    for name, value in table.items():
+        where = f"{source.name}: {_join(prefix, name)}"
+        if name in _SCHEMA[""]:
+            settings[("", name)] = _Setting(value, where, source.parent)
+            continue
+        if name not in _SCHEMA:
+            raise ConfigError(f"{where}: unknown key{_suggest(name, sections + top_keys)}")
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where}: must be a table")
+        for key, item in value.items():
+            key_where = f"{source.name}: {_join(prefix, name, key)}"
+            if key not in _SCHEMA[name]:
+                raise ConfigError(f"{key_where}: unknown key{_suggest(key, list(_SCHEMA[name]))}")
+            settings[(name, key)] = _Setting(item, key_where, source.parent)
+    return settings
+
+
+def _settings_from_env(environ: Mapping[str, str], cwd: Path) -> dict[tuple[str, str], _Setting]:
+    settings: dict[tuple[str, str], _Setting] = {}
+    for name, raw in environ.items():
+        if not name.startswith("OPSGUARD_") or name in _RESERVED_ENV:
+            continue
+        if name not in ENV_VARS:
+            known = [*ENV_VARS, *_RESERVED_ENV]
+            raise ConfigError(f"environment variable {name}: unknown{_suggest(name, known)}")
+        section, key = ENV_VARS[name]
+        settings[(section, key)] = _Setting(
+            _parse_env(raw, _SCHEMA[section][key], name), f"environment variable {name}", cwd
+        )
+    return settings
+
+
+def _parse_env(raw: str, kind: str, name: str) -> Any:
+    text = raw.strip()
+    try:
+        if kind == "number":
+            return float(text)
+        if kind == "int":
+            return int(text)
+    except ValueError:
+        expected = "a number" if kind == "number" else "an integer"
+        raise ConfigError(
+            f"environment variable {name}: expected {expected}, got {raw!r}"
+        ) from None
+    if kind == "paths":
+        return [p for p in text.split(os.pathsep) if p]
+    if kind == "strs":
+        return [s.strip() for s in text.split(",") if s.strip()]
+    return text
+
+
+def _settings_from_overrides(
+    overrides: Mapping[str, Any], cwd: Path
+) -> dict[tuple[str, str], _Setting]:
+    settings: dict[tuple[str, str], _Setting] = {}
+    for dotted, value in overrides.items():
+        if value is None:
+            continue
+        section, _, key = dotted.rpartition(".")
+        if section not in _SCHEMA or key not in _SCHEMA[section]:
+            raise ConfigError(f"unknown configuration key {dotted!r}")
+        plain = str(value) if isinstance(value, Path) else value
+        settings[(section, key)] = _Setting(plain, f"--{key.replace('_', '-')}", cwd)
+    return settings
+
+
+def _build(settings: dict[tuple[str, str], _Setting], root: Path, source: Path | None) -> Config:
+    def get(section: str, key: str) -> Any:
+        setting = settings.get((section, key)) or _Setting(
+            _DEFAULTS[(section, key)], "default", root
+        )
+        return _convert(setting, _SCHEMA[section][key])
+
+    def origin(section: str, key: str) -> str:
+        setting = settings.get((section, key))
+        return setting.origin if setting else "default"
+
+    fields = Fields(**{key: get("fields", key) for key in _SCHEMA["fields"]})
+    if len({fields.date, fields.schema_version, fields.score, fields.band}) != 4:
+        raise ConfigError("fields: date, schema_version, score and band must name different fields")
+
+    try:
+        bands = BandTable.build(get("score", "bands"), get("score", "min"), get("score", "max"))
+    except ConfigError as exc:
+        where = next(
+            (origin("score", k) for k in ("bands", "min", "max") if ("score", k) in settings),
+            "default",
+        )
+        raise ConfigError(f"{where}: {exc}") from None
+
+    threshold = get("integrity", "threshold")
+    if not 0 < threshold <= 1:
+        raise ConfigError(
+            f"{origin('integrity', 'threshold')}: must be a fraction in (0, 1], got {threshold:g}"
+        )
+    for key, lowest in (("window_days", 1), ("min_records", 0)):
+        if get("integrity", key) < lowest:
+            raise ConfigError(f"{origin('integrity', key)}: must be at least {lowest}")
+    scope = get("integrity", "duplicate_scope")
+    if scope not in DUPLICATE_SCOPES:
+        raise ConfigError(
+            f"{origin('integrity', 'duplicate_scope')}: must be one of "
+            f"{', '.join(DUPLICATE_SCOPES)}, got {scope!r}{_suggest(scope, list(DUPLICATE_SCOPES))}"
+        )
+    zero_tolerance = tuple(get("integrity", "zero_tolerance"))
+    for code in zero_tolerance:
+        if code not in INTEGRITY_CODES:
+            raise ConfigError(
+                f"{origin('integrity', 'zero_tolerance')}: unknown finding code {code!r}"
+                f"{_suggest(code, list(INTEGRITY_CODES))}"
+            )
+
+    return Config(
+        root=root,
+        source=source,
+        results_dir=get("", "results_dir"),
+        paths=Paths(
+            records=get("paths", "records"),
+            telemetry=get("paths", "telemetry"),
+            quarantine=get("paths", "quarantine"),
+        ),
+        fields=fields,
+        bands=bands,
+        integrity=IntegrityConfig(
+            threshold=threshold,
+            window_days=get("integrity", "window_days"),
+            min_records=get("integrity", "min_records"),
+            duplicate_scope=cast(DuplicateScope, scope),
+            zero_tolerance=zero_tolerance,
+        ),
+    )
+
+
+def _convert(setting: _Setting, kind: str) -> Any:
+    value, where = setting.value, setting.origin
+    if kind == "number":
+        if (
+            not isinstance(value, int | float)
+            or isinstance(value, bool)
+            or not math.isfinite(value)
+        ):
+            raise ConfigError(f"{where}: expected a finite number, got {value!r}")
+        return float(value)
+    if kind == "int":
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise ConfigError(f"{where}: expected an integer, got {value!r}")
+        return value
+    if kind == "str":
+        if not isinstance(value, str) or not value.strip():
+            raise ConfigError(f"{where}: expected a non-empty string, got {value!r}")
+        return value
+    if kind == "strs":
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{where}: expected a list of strings, got {value!r}")
+        return value
+    if kind == "path":
+        if not isinstance(value, str) or not value.strip():
+            raise ConfigError(f"{where}: expected a path string, got {value!r}")
+        return setting.base / value
+    if kind == "paths":
+        items = [value] if isinstance(value, str) else value
+        if not isinstance(items, list) or not items:
+            raise ConfigError(f"{where}: expected a path or a non-empty list of paths")
+        if not all(isinstance(v, str) and v.strip() for v in items):
+            raise ConfigError(f"{where}: every path must be a non-empty string")
+        return tuple(setting.base / v for v in items)
+    if kind == "bands":
+        return _convert_bands(value, where)
+    raise AssertionError(f"unknown kind {kind}")
+
+
+def _convert_bands(value: Any, where: str) -> list[Band]:
+    if not isinstance(value, list):
+        raise ConfigError(f"{where}: expected a list of {{name, min, max}} tables")
+    bands: list[Band] = []
+    for index, item in enumerate(value):
+        if not isinstance(item, dict):
+            raise ConfigError(f"{where}[{index}]: expected a table with name, min and max")
+        for key in item:
+            if key not in ("name", "min", "max"):
+                raise ConfigError(
+                    f"{where}[{index}]: unknown key {key!r}{_suggest(key, ['name', 'min', 'max'])}"
+                )
+        missing = [k for k in ("name", "min", "max") if k not in item]
+        if missing:
+            raise ConfigError(f"{where}[{index}]: missing {', '.join(missing)}")
+        name, lo, hi = item["name"], item["min"], item["max"]
+        if not isinstance(name, str):
+            raise ConfigError(f"{where}[{index}].name: expected a string, got {name!r}")
+        for key, bound in (("min", lo), ("max", hi)):
+            if not isinstance(bound, int | float) or isinstance(bound, bool):
+                raise ConfigError(f"{where}[{index}].{key}: expected a number, got {bound!r}")
+        bands.append(Band(name, float(lo), float(hi)))
+    return bands
+
+
+def _join(*parts: str) -> str:
+    return ".".join(p for p in parts if p)
+
+
+def _suggest(name: str, candidates: list[str]) -> str:
+    close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""

@@ -1,0 +1,83 @@
+"""The duplicate guard: one record per day and schema version.
+
+Two records are duplicates when their keys are equal. The key is the date
+plus, depending on the scope, the normalized schema version (`version`, the
+default), its major number (`major`), or nothing (`date`: one record per day,
+whatever its version). Normalization makes `v1.0.0`, `1.0.0`, `1.0` and `1`
+the same version, so a migration that changes only the spelling of the
+version cannot sneak a second record for a day past the guard.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, get_args
+
+from .versioning import major_of, normalize_schema_version
+
+__all__ = ["DUPLICATE_SCOPES", "DuplicateGuard", "DuplicateScope", "Origin"]
+
+DuplicateScope = Literal["version", "major", "date"]
+DUPLICATE_SCOPES: tuple[str, ...] = get_args(DuplicateScope)
+
+DuplicateKey = tuple[str, str | int | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a record was read: file and 1-based line."""
+
+    path: str
+    line: int | None
+
+    def __str__(self) -> str:
+        return self.path if self.line is None else f"{self.path}:{self.line}"
+
+
+class DuplicateGuard:
+    """Remembers the first record seen for each key.
+
+    >>> guard = DuplicateGuard()
+    >>> guard.add("2025-08-01", "v1.0.0", Origin("a.json", 1)) is None
+    True
+    >>> str(guard.add("2025-08-01", "1", Origin("b.json", 1)))
+    'a.json:1'
+
+    Feed records in a deterministic order (opsguard reads files in sorted path
+    order) so that "first" means the same record on every run.
+    `InvalidSchemaVersion` propagates from `add` and `find` when the scope needs
+    the version and it cannot be normalized.
+    """
+
+    __slots__ = ("_first", "scope")
+
+    def __init__(self, scope: DuplicateScope = "version") -> None:
+        if scope not in DUPLICATE_SCOPES:
+            raise ValueError(f"duplicate scope must be one of {DUPLICATE_SCOPES}, got {scope!r}")
+        self.scope: DuplicateScope = scope
+        self._first: dict[DuplicateKey, Origin] = {}
+
+    def key(self, date: str, schema_version: object) -> DuplicateKey:
+        """The key under which a record of this date and version is remembered."""
+        if self.scope == "date":
+            return (date, None)
+        normalized = normalize_schema_version(schema_version)
+        if self.scope == "major":
+            return (date, major_of(normalized))
+        return (date, normalized)
+
+    def find(self, date: str, schema_version: object) -> Origin | None:
+        """The first occurrence of this key, or None; remembers nothing."""
+        return self._first.get(self.key(date, schema_version))
+
+    def add(self, date: str, schema_version: object, origin: Origin) -> Origin | None:
+        """Remember the record; return the first occurrence if it is a duplicate."""
+        return self.add_key(self.key(date, schema_version), origin)
+
+    def add_key(self, key: DuplicateKey, origin: Origin) -> Origin | None:
+        """`add` for a key already computed with `key` (saves normalizing twice)."""
+        first = self._first.setdefault(key, origin)
+        return None if first is origin else first
+
+    def __len__(self) -> int:
+        return len(self._first)

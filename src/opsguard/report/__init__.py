@@ -1,0 +1,1 @@
+"""Renderers: pure functions from CheckResults to text; they never decide verdicts."""

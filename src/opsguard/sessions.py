@@ -1,0 +1,33 @@
+"""Reusable Nox sessions: `import opsguard.sessions` in a noxfile registers them.
+
+Each session is a thin shell over the `opsguard` command line, run by the
+interpreter that runs Nox (no virtualenv is created: opsguard is already
+importable there, or this module could not have been imported). Commands run
+in the directory Nox was invoked from, so relative paths and the config search
+behave as they do for `opsguard` itself, and `session.posargs` (everything
+after `--`) pass straight through:
+
+    nox -s integrity -- fixtures/defects --as-of 2025-08-14
+
+Nox warns when a noxfile defines a session with the same name again; tune a
+session through configuration or posargs instead of redefining it.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import nox
+
+__all__ = ["integrity"]
+
+
+def _run_opsguard(session: nox.Session, command: str) -> None:
+    with session.chdir(session.invoked_from):
+        session.run(sys.executable, "-m", "opsguard", command, *session.posargs, external=True)
+
+
+@nox.session(python=False)
+def integrity(session: nox.Session) -> None:
+    """Integrity gate over the configured records (posargs go to `opsguard integrity`)."""
+    _run_opsguard(session, "integrity")
