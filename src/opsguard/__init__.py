@@ -5,7 +5,7 @@ result model. The command line (`opsguard`) and the Nox sessions
 (`import opsguard.sessions`) are thin shells over these.
 """
 
-from .atomic import atomic_write, atomic_write_json
+from .atomic import atomic_open, atomic_write, atomic_write_json
 from .bands import DEFAULT_BANDS, Band, BandTable, map_score_to_band
 from .checks.integrity import check_integrity
 from .config import Config, load_config
@@ -37,6 +37,7 @@ __all__ = [
     "Origin",
     "ScoreError",
     "__version__",
+    "atomic_open",
     "atomic_write",
     "atomic_write_json",
     "check_integrity",

@@ -13,7 +13,7 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import TypeGuard
+from typing import TypeGuard, cast
 
 from .errors import BandTableError, ScoreError
 
@@ -46,6 +46,7 @@ class BandTable:
     score_min: float
     score_max: float
     _lower_bounds: tuple[float, ...]
+    _names: tuple[str, ...]
 
     @classmethod
     def build(
@@ -99,11 +100,12 @@ class BandTable:
             score_min=float(score_min),
             score_max=float(score_max),
             _lower_bounds=tuple(float(b.min) for b in ordered),
+            _names=tuple(b.name for b in ordered),
         )
 
     @property
     def names(self) -> tuple[str, ...]:
-        return tuple(b.name for b in self.bands)
+        return self._names
 
 
 DEFAULT_BANDS = BandTable.build(
@@ -134,16 +136,25 @@ def map_score_to_band(score: object, bands: BandTable | Sequence[Band] | None = 
         table = bands
     else:
         table = BandTable.build(bands)
+    kind = type(score)
+    # Hot path (integrity runs it per record): exact int/float types only, so
+    # bool never passes; NaN fails both comparisons and infinities are out of range.
+    if kind is float or kind is int:
+        value = cast(float, score)
+        if table.score_min <= value <= table.score_max:
+            return table._names[bisect_right(table._lower_bounds, value) - 1]
+    raise _score_error(score, table)
+
+
+def _score_error(score: object, table: BandTable) -> ScoreError:
     if not _is_number(score):
-        raise ScoreError(f"score must be a number, got {type(score).__name__}")
+        return ScoreError(f"score must be a number, got {type(score).__name__}")
     try:
         value = float(score)
     except OverflowError:
-        raise ScoreError("score is too large to be a number") from None
+        return ScoreError("score is too large to be a number")
     if math.isnan(value) or math.isinf(value):
-        raise ScoreError(f"score must be a finite number, got {value}")
-    if value < table.score_min or value > table.score_max:
-        raise ScoreError(
-            f"score {value:g} is outside the range [{table.score_min:g}, {table.score_max:g}]"
-        )
-    return table.bands[bisect_right(table._lower_bounds, value) - 1].name
+        return ScoreError(f"score must be a finite number, got {value}")
+    return ScoreError(
+        f"score {value:g} is outside the range [{table.score_min:g}, {table.score_max:g}]"
+    )

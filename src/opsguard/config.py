@@ -30,7 +30,7 @@ from typing import Any, cast
 from .bands import DEFAULT_BANDS, Band, BandTable
 from .codes import INTEGRITY_CODES
 from .duplicates import DUPLICATE_SCOPES, DuplicateScope
-from .errors import ConfigError
+from .errors import BandTableError, ConfigError
 
 __all__ = [
     "ENV_VARS",
@@ -265,7 +265,12 @@ def _settings_from_overrides(
         section, _, key = dotted.rpartition(".")
         if section not in _SCHEMA or key not in _SCHEMA[section]:
             raise ConfigError(f"unknown configuration key {dotted!r}")
-        plain = str(value) if isinstance(value, Path) else value
+        if isinstance(value, Path):
+            plain: Any = str(value)
+        elif isinstance(value, list | tuple):
+            plain = [str(v) if isinstance(v, Path) else v for v in value]
+        else:
+            plain = value
         settings[(section, key)] = _Setting(plain, f"--{key.replace('_', '-')}", cwd)
     return settings
 
@@ -283,11 +288,19 @@ def _build(settings: dict[tuple[str, str], _Setting], root: Path, source: Path |
 
     fields = Fields(**{key: get("fields", key) for key in _SCHEMA["fields"]})
     if len({fields.date, fields.schema_version, fields.score, fields.band}) != 4:
-        raise ConfigError("fields: date, schema_version, score and band must name different fields")
+        where = ", ".join(sorted({origin("fields", k) for k in _SCHEMA["fields"]} - {"default"}))
+        raise ConfigError(
+            f"{where or 'fields'}: date, schema_version, score and band must name different fields"
+        )
 
+    band_list, score_min, score_max = (
+        get("score", "bands"),
+        get("score", "min"),
+        get("score", "max"),
+    )
     try:
-        bands = BandTable.build(get("score", "bands"), get("score", "min"), get("score", "max"))
-    except ConfigError as exc:
+        bands = BandTable.build(band_list, score_min, score_max)
+    except BandTableError as exc:
         where = next(
             (origin("score", k) for k in ("bands", "min", "max") if ("score", k) in settings),
             "default",

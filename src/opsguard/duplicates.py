@@ -10,8 +10,7 @@ version cannot sneak a second record for a day past the guard.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal, get_args
+from typing import Literal, NamedTuple, get_args
 
 from .versioning import major_of, normalize_schema_version
 
@@ -23,9 +22,12 @@ DUPLICATE_SCOPES: tuple[str, ...] = get_args(DuplicateScope)
 DuplicateKey = tuple[str, str | int | None]
 
 
-@dataclass(frozen=True, slots=True)
-class Origin:
-    """Where a record was read: file and 1-based line."""
+class Origin(NamedTuple):
+    """Where a record was read: file and 1-based line.
+
+    A NamedTuple rather than a frozen dataclass: one is made per record on the
+    integrity hot path, and tuples are several times cheaper to create.
+    """
 
     path: str
     line: int | None
@@ -61,7 +63,14 @@ class DuplicateGuard:
         """The key under which a record of this date and version is remembered."""
         if self.scope == "date":
             return (date, None)
-        normalized = normalize_schema_version(schema_version)
+        return self.key_of_normalized(date, normalize_schema_version(schema_version))
+
+    def key_of_normalized(self, date: str, normalized: str | None) -> DuplicateKey:
+        """`key` for a version already normalized (None is allowed only with scope `date`)."""
+        if self.scope == "date":
+            return (date, None)
+        if normalized is None:
+            raise ValueError(f"scope {self.scope!r} needs a schema version")
         if self.scope == "major":
             return (date, major_of(normalized))
         return (date, normalized)

@@ -24,10 +24,12 @@ Rules (documented in docs/integrity.md):
 
 from __future__ import annotations
 
+import gc
 import re
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -81,8 +83,9 @@ def check_integrity(
     cwd = (cwd or Path.cwd()).resolve()
     discovery = discover_files(paths)
     scan = _Scan(config, reference_day(as_of, now).toordinal())
-    for file in discovery.files:
-        scan.read_file(file, display_path(file, cwd))
+    with _gc_paused():
+        for file in discovery.files:
+            scan.read_file(file, display_path(file, cwd))
 
     end = as_of or scan.newest_valid_day() or reference_day(None, now)
     window_start = end.toordinal() - config.integrity.window_days + 1
@@ -107,12 +110,22 @@ class _Scan:
     def __init__(self, config: Config, reference: int) -> None:
         self.config = config
         self.fields = config.fields
+        self.pointers = {
+            name: _pointer(name)
+            for name in (
+                config.fields.date,
+                config.fields.schema_version,
+                config.fields.score,
+                config.fields.band,
+            )
+        }
         self.bands = config.bands
         self.reference = reference
         self.guard = DuplicateGuard(config.integrity.duplicate_scope)
         self.clean_by_day: Counter[int] = Counter()
         self.failed: list[_FailedRecord] = []
         self._days: dict[str, int | None] = {}
+        self._versions: dict[tuple[type, object], str | InvalidSchemaVersion] = {}
 
     def read_file(self, file: Path, shown: str) -> None:
         for item in read_records(file, shown):
@@ -131,6 +144,7 @@ class _Scan:
         if type(record) is not dict:
             return None, [("wrong-type", at, f"record must be a JSON object, got {_kind(record)}")]
         fields = self.fields
+        ptr = self.pointers
         defects: list[_Defect] = []
 
         raw_date = record.get(fields.date, _MISSING)
@@ -138,20 +152,14 @@ class _Scan:
             defects.append(_missing(at, fields.date))
             day = None
         else:
-            day = self._day(raw_date, at + _pointer(fields.date), defects)
+            day = self._day(raw_date, at + ptr[fields.date], defects)
 
         raw_version = record.get(fields.schema_version, _MISSING)
-        version_ok = False
+        normalized: str | None = None
         if raw_version is _MISSING:
             defects.append(_missing(at, fields.schema_version))
         else:
-            try:
-                normalize_schema_version(raw_version)
-                version_ok = True
-            except InvalidSchemaVersion as exc:
-                defects.append(
-                    ("invalid-schema-version", at + _pointer(fields.schema_version), str(exc))
-                )
+            normalized = self._version(raw_version, at + ptr[fields.schema_version], defects)
 
         raw_score = record.get(fields.score, _MISSING)
         raw_band = record.get(fields.band, _MISSING)
@@ -163,12 +171,12 @@ class _Scan:
                 mapped = map_score_to_band(raw_score, self.bands)
             except ScoreError as exc:
                 if isinstance(raw_score, int | float) and not isinstance(raw_score, bool):
-                    defects.append(("score-out-of-range", at + _pointer(fields.score), str(exc)))
+                    defects.append(("score-out-of-range", at + ptr[fields.score], str(exc)))
                 else:
                     defects.append(
                         (
                             "wrong-type",
-                            at + _pointer(fields.score),
+                            at + ptr[fields.score],
                             f"score must be a number, got {_kind(raw_score)}",
                         )
                     )
@@ -178,7 +186,7 @@ class _Scan:
             defects.append(
                 (
                     "wrong-type",
-                    at + _pointer(fields.band),
+                    at + ptr[fields.band],
                     f"band must be a string, got {_kind(raw_band)}",
                 )
             )
@@ -186,13 +194,13 @@ class _Scan:
             defects.append(
                 (
                     "band-mismatch",
-                    at + _pointer(fields.band),
+                    at + ptr[fields.band],
                     f"band {raw_band!r} but score {raw_score} maps to {mapped!r}",
                 )
             )
 
-        if day is not None and (version_ok or self.guard.scope == "date"):
-            key = self.guard.key(raw_date, raw_version)
+        if day is not None and (normalized is not None or self.guard.scope == "date"):
+            key = self.guard.key_of_normalized(raw_date, normalized)
             first = self.guard.add_key(key, origin)
             if first is not None:
                 shown_key = raw_date if key[1] is None else f"{raw_date}, {key[1]}"
@@ -204,6 +212,24 @@ class _Scan:
                     )
                 )
         return day, defects
+
+    def _version(self, raw: object, pointer: str, defects: list[_Defect]) -> str | None:
+        # Versions repeat on almost every record: cache both outcomes, keyed by type too
+        # (1 and 1.0 are equal as dict keys but neither is a valid string version).
+        try:
+            outcome = self._versions[type(raw), raw]
+        except KeyError:
+            try:
+                outcome = normalize_schema_version(raw)
+            except InvalidSchemaVersion as exc:
+                outcome = exc
+            self._versions[type(raw), raw] = outcome
+        except TypeError:  # an unhashable JSON value (array or object)
+            outcome = InvalidSchemaVersion(f"schema_version must be a string, got {_kind(raw)}")
+        if isinstance(outcome, InvalidSchemaVersion):
+            defects.append(("invalid-schema-version", pointer, str(outcome)))
+            return None
+        return outcome
 
     def _day(self, raw: object, pointer: str, defects: list[_Defect]) -> int | None:
         if not isinstance(raw, str):
@@ -312,6 +338,24 @@ class _Verdict:
     status: Status
     summary: dict[str, Any]
     findings: tuple[Finding, ...]
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic GC during the scan.
+
+    The scan allocates millions of small acyclic objects (parsed records, keys)
+    and keeps many of them; each allocation burst triggers a collection that
+    walks everything kept so far. Measured: about 20% of the check's time.
+    Nothing the scan creates forms a cycle, so reference counting frees it all.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _parse_day(raw: str) -> int | None:
