@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,7 @@ def _config(tmp_path: Path, **overrides: Any) -> Config:
 
 
 def _record(
-    day: str = "2025-08-10",
+    day: object = "2025-08-10",
     version: object = "1.0.0",
     score: object = 72.0,
     band: object = "good",
@@ -59,11 +59,11 @@ def _run(
     config: Config | None = None,
     as_of: date | None = AS_OF,
     now: datetime = NOW,
-    **overrides: Any,
+    overrides: Mapping[str, Any] | None = None,
 ) -> CheckResult:
     return check_integrity(
         list(paths) if paths is not None else [tmp_path / "records"],
-        config or _config(tmp_path, **overrides),
+        config or _config(tmp_path, **(overrides or {})),
         as_of=as_of,
         cwd=tmp_path,
         now=now,
@@ -232,7 +232,7 @@ def test_a_record_with_three_defects_counts_once(tmp_path: Path) -> None:
 def test_rate_equal_to_threshold_fails(tmp_path: Path) -> None:
     _jsonl(tmp_path / "records" / "r.jsonl", [*_clean(99), _record(score=140.0)])
 
-    result = _run(tmp_path, **{"integrity.threshold": 0.01, "integrity.zero_tolerance": []})
+    result = _run(tmp_path, overrides={"integrity.threshold": 0.01, "integrity.zero_tolerance": []})
 
     assert result.summary["records_in_window"] == 100
     assert result.summary["failed_records"] == 1
@@ -244,7 +244,7 @@ def test_rate_equal_to_threshold_fails(tmp_path: Path) -> None:
 def test_rate_just_below_threshold_passes(tmp_path: Path) -> None:
     _jsonl(tmp_path / "records" / "r.jsonl", [*_clean(100), _record(score=140.0)])
 
-    result = _run(tmp_path, **{"integrity.threshold": 0.01, "integrity.zero_tolerance": []})
+    result = _run(tmp_path, overrides={"integrity.threshold": 0.01, "integrity.zero_tolerance": []})
 
     assert result.summary["records_in_window"] == 101
     assert result.summary["failed_records"] == 1
@@ -256,8 +256,8 @@ def test_rate_just_below_threshold_passes(tmp_path: Path) -> None:
 def test_threshold_override_changes_the_verdict(tmp_path: Path) -> None:
     _jsonl(tmp_path / "records" / "r.jsonl", [*_clean(9), _record(score=140.0)])
 
-    assert _run(tmp_path, **{"integrity.threshold": 0.1}).status == "fail"
-    assert _run(tmp_path, **{"integrity.threshold": 0.11}).status == "pass"
+    assert _run(tmp_path, overrides={"integrity.threshold": 0.1}).status == "fail"
+    assert _run(tmp_path, overrides={"integrity.threshold": 0.11}).status == "pass"
 
 
 # --- zero tolerance ----------------------------------------------------------------------------
@@ -277,7 +277,7 @@ def test_single_band_mismatch_fails_by_default(tmp_path: Path) -> None:
 def test_single_band_mismatch_passes_without_zero_tolerance(tmp_path: Path) -> None:
     _jsonl(tmp_path / "records" / "r.jsonl", [*_clean(1000), _record(score=38.0, band="good")])
 
-    result = _run(tmp_path, **{"integrity.zero_tolerance": []})
+    result = _run(tmp_path, overrides={"integrity.zero_tolerance": []})
 
     assert result.status == "pass"
     assert _codes(result) == ["band-mismatch"]
@@ -317,8 +317,8 @@ def test_empty_directory_fails_with_one_no_records_finding(tmp_path: Path) -> No
 def test_min_records_override(tmp_path: Path) -> None:
     _jsonl(tmp_path / "records" / "r.jsonl", _clean(5))
 
-    assert _run(tmp_path, **{"integrity.min_records": 5}).status == "pass"
-    short = _run(tmp_path, **{"integrity.min_records": 6})
+    assert _run(tmp_path, overrides={"integrity.min_records": 5}).status == "pass"
+    short = _run(tmp_path, overrides={"integrity.min_records": 6})
     assert short.status == "fail"
     assert _codes(short) == ["no-records"]
     assert "5 records" in short.findings[0].message
@@ -327,7 +327,7 @@ def test_min_records_override(tmp_path: Path) -> None:
 def test_min_records_zero_still_needs_one_record(tmp_path: Path) -> None:
     (tmp_path / "records").mkdir()
 
-    result = _run(tmp_path, **{"integrity.min_records": 0})
+    result = _run(tmp_path, overrides={"integrity.min_records": 0})
 
     assert result.status == "fail"
     assert _codes(result) == ["no-records"]
@@ -341,7 +341,7 @@ def test_old_records_are_counted_but_not_gated(tmp_path: Path) -> None:
     _jsonl(tmp_path / "records" / "old.jsonl", [*old_bad, *_clean(3, start=date(2025, 7, 3))])
     _jsonl(tmp_path / "records" / "new.jsonl", _clean(7, start=date(2025, 8, 8), days=7))
 
-    result = _run(tmp_path, **{"integrity.window_days": 7})
+    result = _run(tmp_path, overrides={"integrity.window_days": 7})
 
     assert result.summary["window"] == {"start": "2025-08-08", "end": "2025-08-14", "days": 7}
     assert result.summary["records"] == 12
@@ -470,7 +470,7 @@ def test_default_scope_treats_spellings_of_one_version_as_duplicates(tmp_path: P
 def test_scope_date_flags_different_versions_on_one_day(tmp_path: Path) -> None:
     _pair(tmp_path, "1.0.0", "2.0.0")
 
-    result = _run(tmp_path, **{"integrity.duplicate_scope": "date"})
+    result = _run(tmp_path, overrides={"integrity.duplicate_scope": "date"})
 
     assert len(_by_code(result, "duplicate")) == 1
     assert result.summary["duplicate_scope"] == "date"
@@ -479,7 +479,7 @@ def test_scope_date_flags_different_versions_on_one_day(tmp_path: Path) -> None:
 def test_scope_version_keeps_different_versions_apart(tmp_path: Path) -> None:
     _pair(tmp_path, "1.0.0", "2.0.0")
 
-    result = _run(tmp_path, **{"integrity.duplicate_scope": "version"})
+    result = _run(tmp_path, overrides={"integrity.duplicate_scope": "version"})
 
     assert _by_code(result, "duplicate") == []
     assert result.status == "pass"
@@ -487,10 +487,16 @@ def test_scope_version_keeps_different_versions_apart(tmp_path: Path) -> None:
 
 def test_scope_major(tmp_path: Path) -> None:
     _pair(tmp_path, "1.0.0", "1.4.0")
-    assert len(_by_code(_run(tmp_path, **{"integrity.duplicate_scope": "major"}), "duplicate")) == 1
+    assert (
+        len(_by_code(_run(tmp_path, overrides={"integrity.duplicate_scope": "major"}), "duplicate"))
+        == 1
+    )
 
     _pair(tmp_path, "1.0.0", "2.0.0")
-    assert _by_code(_run(tmp_path, **{"integrity.duplicate_scope": "major"}), "duplicate") == []
+    assert (
+        _by_code(_run(tmp_path, overrides={"integrity.duplicate_scope": "major"}), "duplicate")
+        == []
+    )
 
 
 def test_different_days_are_never_duplicates(tmp_path: Path) -> None:
@@ -499,7 +505,9 @@ def test_different_days_are_never_duplicates(tmp_path: Path) -> None:
         [_record("2025-08-10", "1.0.0"), _record("2025-08-11", "1.0.0")],
     )
 
-    assert _by_code(_run(tmp_path, **{"integrity.duplicate_scope": "date"}), "duplicate") == []
+    assert (
+        _by_code(_run(tmp_path, overrides={"integrity.duplicate_scope": "date"}), "duplicate") == []
+    )
 
 
 def test_migration_spellings_across_files_are_all_duplicates_of_the_first(tmp_path: Path) -> None:
@@ -539,7 +547,7 @@ def test_custom_field_names_are_used_in_pointers_and_messages(tmp_path: Path) ->
 
     result = _run(
         tmp_path,
-        **{
+        overrides={
             "fields.date": "day",
             "fields.schema_version": "ver",
             "fields.score": "readiness",
@@ -594,7 +602,7 @@ def test_field_names_are_escaped_in_pointers(tmp_path: Path, field: str, pointer
         [{**_record(version="2.0.0"), field: 1}, _record("2025-08-11")],
     )
 
-    result = _run(tmp_path, **{"fields.band": field})
+    result = _run(tmp_path, overrides={"fields.band": field})
 
     assert [(f.path, f.code, f.pointer) for f in result.findings] == [
         ("records/r.jsonl", "missing-field", pointer),
@@ -648,3 +656,60 @@ def test_summary_has_the_documented_keys(tmp_path: Path) -> None:
         "skipped_files",
     } <= set(result.summary)
     assert result.check == "integrity"
+
+
+def test_record_dated_year_one_is_checked_without_crashing(tmp_path: Path) -> None:
+    # "0001-01-01" is a real calendar date (a common placeholder); a window reaching back
+    # before it must not make the check fail with an exception.
+    _jsonl(tmp_path / "records" / "r.jsonl", [_record("0001-01-01")])
+
+    result = _run(tmp_path, as_of=None)
+
+    assert result.status == "pass"
+    assert result.summary["records_in_window"] == 1
+    assert result.summary["window"]["end"] == "0001-01-01"
+
+
+def test_window_longer_than_the_calendar_does_not_crash(tmp_path: Path) -> None:
+    _jsonl(tmp_path / "records" / "r.jsonl", _clean(3))
+
+    result = _run(tmp_path, overrides={"integrity.window_days": 10**8})
+
+    assert result.status == "pass"
+    assert result.summary["records_in_window"] == 3
+
+
+def test_unknown_band_name_is_a_band_mismatch(tmp_path: Path) -> None:
+    _jsonl(tmp_path / "records" / "r.jsonl", [_record(score=70.0, band="superb")])
+
+    result = _run(tmp_path)
+
+    assert [(f.code, f.pointer) for f in result.findings] == [("band-mismatch", "/band")]
+
+
+def test_invalid_versions_are_keyed_only_in_scope_date(tmp_path: Path) -> None:
+    _pair(tmp_path, "latest", "latest")
+
+    by_version = _run(tmp_path)
+    by_date = _run(tmp_path, overrides={"integrity.duplicate_scope": "date"})
+
+    assert _codes(by_version) == ["invalid-schema-version", "invalid-schema-version"]
+    assert _codes(by_date) == ["invalid-schema-version", "invalid-schema-version", "duplicate"]
+
+
+@pytest.mark.parametrize(
+    "version",
+    [1, 1.0, True, None, [1, 0, 0], {"major": 1}, "", "v 1", "1!2.0", "vv1", "1.0.0.0", "x" * 100],
+)
+def test_bad_schema_versions_are_findings_not_crashes(tmp_path: Path, version: object) -> None:
+    # Twice, so that a cached outcome is exercised as well as a fresh one.
+    _jsonl(
+        tmp_path / "records" / "r.jsonl",
+        [_record("2025-08-10", version), _record("2025-08-11", version)],
+    )
+
+    result = _run(tmp_path)
+
+    assert _codes(result) == ["invalid-schema-version", "invalid-schema-version"]
+    assert {f.pointer for f in result.findings} == {"/schema_version"}
+    assert result.summary["failed_records"] == 2

@@ -182,7 +182,10 @@ def test_json_pretty_array_gives_each_element_its_start_line(tmp_path: Path) -> 
         f"/{i}" for i in range(8)
     ]
     values = [item.value for item in items if isinstance(item, RecordItem)]
-    assert values[1] == {"note": 'escaped " quote, and ] [ {', "nested": [[1, 2], {"a": [3, {"b": 4}]}]}
+    assert values[1] == {
+        "note": 'escaped " quote, and ] [ {',
+        "nested": [[1, 2], {"a": [3, {"b": 4}]}],
+    }
     assert values[3] == [1, 2]
 
 
@@ -249,9 +252,7 @@ def test_json_non_utf8_bytes_are_corrupt_not_an_exception(tmp_path: Path) -> Non
 
 
 @pytest.mark.parametrize("suffix", [".json", ".jsonl"])
-def test_deeply_nested_json_is_corrupt_without_recursion_error(
-    tmp_path: Path, suffix: str
-) -> None:
+def test_deeply_nested_json_is_corrupt_without_recursion_error(tmp_path: Path, suffix: str) -> None:
     path = _write(tmp_path / f"deep{suffix}", "[" * 100_000 + "]" * 100_000 + "\n")
 
     items = _read(path)

@@ -85,8 +85,10 @@ class DuplicateGuard:
 
     def add_key(self, key: DuplicateKey, origin: Origin) -> Origin | None:
         """`add` for a key already computed with `key` (saves normalizing twice)."""
-        first = self._first.setdefault(key, origin)
-        return None if first is origin else first
+        first = self._first.get(key)
+        if first is None:
+            self._first[key] = origin
+        return first
 
     def __len__(self) -> int:
         return len(self._first)

@@ -81,7 +81,7 @@ def discover_files(paths: Sequence[Path], suffixes: Sequence[str] = RECORD_SUFFI
     the tree).
     """
     found: dict[Path, None] = {}
-    skipped = 0
+    skipped: set[Path] = set()
     for given in paths:
         path = Path(os.path.abspath(given))
         try:
@@ -97,13 +97,15 @@ def discover_files(paths: Sequence[Path], suffixes: Sequence[str] = RECORD_SUFFI
                     if name.lower().endswith(tuple(suffixes)) and not name.startswith("."):
                         found[Path(directory, name)] = None
                     else:
-                        skipped += 1
-                skipped += sum(1 for d in dirnames if Path(directory, d).is_symlink())
+                        skipped.add(Path(directory, name))
+                skipped.update(
+                    Path(directory, d) for d in dirnames if Path(directory, d).is_symlink()
+                )
         elif path.name.lower().endswith(tuple(suffixes)):
             found[path] = None
         else:
             raise OpsguardError(f"not a record file ({' or '.join(suffixes)}): {given}")
-    return Discovery(files=tuple(sorted(found)), skipped=skipped)
+    return Discovery(files=tuple(sorted(found)), skipped=len(skipped))
 
 
 def read_records(path: Path, shown: str) -> Iterator[RecordItem | CorruptItem]:
@@ -157,10 +159,10 @@ def _read_json(path: Path, shown: str) -> Iterator[RecordItem | CorruptItem]:
     if not isinstance(value, list):
         yield RecordItem(shown, _first_line(data), "", value)
         return
-    lines = element_lines(data) if b"\n" in data.strip() else []
+    # A one-line array (the common compact form) needs no scan: every element is on its line.
+    lines = element_lines(data) if b"\n" in data.strip() else [_first_line(data)] * len(value)
     for index, element in enumerate(value):
-        line = lines[index] if index < len(lines) else 1
-        yield RecordItem(shown, line, f"/{index}", element)
+        yield RecordItem(shown, lines[index], f"/{index}", element)
 
 
 def _reason(exc: orjson.JSONDecodeError) -> str:
@@ -174,7 +176,7 @@ def _first_line(data: bytes) -> int:
 
 
 # A JSON string (escapes included) or one structural character.
-_TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{},]', re.DOTALL)
+_TOKEN = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{},]', re.DOTALL)
 _NON_SPACE = re.compile(rb"\S")
 
 

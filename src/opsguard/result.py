@@ -63,8 +63,8 @@ class Finding:
         if severity not in _SEVERITIES:
             raise ValueError(f"unknown severity {severity!r}")
         line = data.get("line")
-        if line is not None and (not isinstance(line, int) or isinstance(line, bool)):
-            raise ValueError("finding line must be an integer or null")
+        if line is not None and (not isinstance(line, int) or isinstance(line, bool) or line < 1):
+            raise ValueError("finding line must be a positive integer or null")
         return cls(
             code=code,
             severity=severity,  # type: ignore[arg-type]  # checked against _SEVERITIES above
@@ -123,8 +123,8 @@ class CheckResult:
         if not isinstance(findings, list):
             raise ValueError("findings must be a list")
         duration = data.get("duration_s")
-        if not isinstance(duration, int | float) or isinstance(duration, bool):
-            raise ValueError("duration_s must be a number")
+        if not isinstance(duration, int | float) or isinstance(duration, bool) or duration < 0:
+            raise ValueError("duration_s must be a non-negative number")
         return cls(
             check=_typed(data, "check", str),
             status=status,  # type: ignore[arg-type]  # checked against _STATUSES above

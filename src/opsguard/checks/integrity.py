@@ -88,7 +88,8 @@ def check_integrity(
             scan.read_file(file, display_path(file, cwd))
 
     end = as_of or scan.newest_valid_day() or reference_day(None, now)
-    window_start = end.toordinal() - config.integrity.window_days + 1
+    # Clamped to 0001-01-01: a window reaching past the calendar's start starts there.
+    window_start = max(end.toordinal() - config.integrity.window_days + 1, 1)
     shown_root = display_path(Path(paths[0]).resolve(), cwd) if paths else "."
     result = scan.verdict(window_start, end, shown_root)
     return CheckResult(
