@@ -8,6 +8,14 @@ protocol here: a temp file beside the target (same filesystem), created with
 any new file (an existing target's permission bits are copied instead); all
 bytes written (short writes looped); `fsync`; `os.replace` over the target;
 then `fsync` of the directory so the rename itself survives power loss.
+
+Symlinks: a target that is a symlink is followed. The file it points to is
+replaced (the temp is staged beside that file, so the rename never crosses a
+filesystem) and the link itself stays, as `open(path, "w")` would behave. A
+dangling link creates the file it points to.
+
+Ownership is not copied: a file replaced by another user (root) becomes that
+user's. Windows is not supported (no directory fsync, weaker rename).
 """
 
 from __future__ import annotations
@@ -15,16 +23,32 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import re
 import secrets
-from collections.abc import Iterator
+import stat
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Literal, overload
 
 import orjson
 
-__all__ = ["TEMP_SUFFIX", "atomic_open", "atomic_write", "atomic_write_json"]
+__all__ = [
+    "TEMP_PATTERN",
+    "TEMP_SUFFIX",
+    "SweptOrphan",
+    "atomic_open",
+    "atomic_write",
+    "atomic_write_json",
+    "atomic_write_many",
+    "fsync_directory",
+    "sweep_orphans",
+]
 
 TEMP_SUFFIX = ".tmp"
+# `.NAME.<12 hex>.tmp`: the names _create_temp makes, and only those.
+TEMP_PATTERN = re.compile(r"^\.(?P<name>.+)\.[0-9a-f]{12}\.tmp$")
 _OPEN_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
@@ -46,23 +70,54 @@ def atomic_write(
     cache may already have dropped the data).
     """
     payload = data.encode(encoding) if isinstance(data, str) else bytes(data)
-    target = Path(path)
+    target = _resolve_target(path)
     temp, fd = _create_temp(target)
     try:
-        try:
-            view = memoryview(payload)
-            while view:
-                view = view[os.write(fd, view) :]
-            if durable:
-                os.fsync(fd)
-        finally:
-            os.close(fd)
+        _write_all(fd, payload, durable)
         os.replace(temp, target)
     except BaseException:
         _discard(temp)
         raise
     if durable:
-        _fsync_directory(target.parent)
+        fsync_directory(target.parent)
+
+
+def atomic_write_many(
+    items: Iterable[tuple[str | os.PathLike[str], bytes | str]],
+    *,
+    durable: bool = True,
+    encoding: str = "utf-8",
+) -> None:
+    """Write several files, each atomically, with one directory fsync per distinct directory.
+
+    Every file is staged (written and fsynced) before any is replaced: if
+    staging fails, no target changes. A failure among the renames leaves the
+    files renamed so far in their new state and the rest untouched; each file
+    is always wholly old or wholly new. A target named twice is a ValueError.
+    """
+    staged: list[tuple[Path, Path]] = []
+    seen: set[Path] = set()
+    try:
+        for path, data in items:
+            target = _resolve_target(path)
+            if target in seen:
+                raise ValueError(f"{path} is named twice in one batch")
+            seen.add(target)
+            payload = data.encode(encoding) if isinstance(data, str) else bytes(data)
+            temp, fd = _create_temp(target)
+            staged.append((temp, target))
+            _write_all(fd, payload, durable)
+        while staged:
+            temp, target = staged[0]
+            os.replace(temp, target)
+            staged.pop(0)
+    except BaseException:
+        for temp, _ in staged:
+            _discard(temp)
+        raise
+    if durable:
+        for directory in sorted({target.parent for target in seen}):
+            fsync_directory(directory)
 
 
 @overload
@@ -94,7 +149,7 @@ def atomic_open(
     """
     if mode not in ("wb", "w"):
         raise ValueError(f"atomic_open supports modes 'wb' and 'w', not {mode!r}")
-    return _atomic_open(Path(path), mode, durable, encoding)
+    return _atomic_open(_resolve_target(path), mode, durable, encoding)
 
 
 @contextlib.contextmanager
@@ -117,7 +172,7 @@ def _atomic_open(target: Path, mode: str, durable: bool, encoding: str) -> Itera
         _discard(temp)
         raise
     if durable:
-        _fsync_directory(target.parent)
+        fsync_directory(target.parent)
 
 
 def atomic_write_json(path: str | os.PathLike[str], obj: object, *, durable: bool = True) -> None:
@@ -127,6 +182,24 @@ def atomic_write_json(path: str | os.PathLike[str], obj: object, *, durable: boo
         orjson.dumps(obj, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE),
         durable=durable,
     )
+
+
+def _resolve_target(path: str | os.PathLike[str]) -> Path:
+    """The file to replace: `path`, or what it points to when it is a symlink."""
+    target = Path(path)
+    return Path(os.path.realpath(target)) if target.is_symlink() else target
+
+
+def _write_all(fd: int, payload: bytes, durable: bool) -> None:
+    """Write every byte (looping over short writes), fsync if durable, close the fd."""
+    try:
+        view = memoryview(payload)
+        while view:
+            view = view[os.write(fd, view) :]
+        if durable:
+            os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _create_temp(target: Path) -> tuple[Path, int]:
@@ -152,9 +225,67 @@ def _discard(temp: Path) -> None:
         os.unlink(temp)
 
 
-def _fsync_directory(directory: Path) -> None:
+def fsync_directory(directory: Path) -> None:
+    """Make a directory's entries (renames, creations, removals) durable."""
     fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+@dataclass(frozen=True, slots=True)
+class SweptOrphan:
+    """A temp file left by a killed writer, and where it was moved."""
+
+    original: Path
+    moved_to: Path
+    size: int
+    age_s: float
+
+
+def sweep_orphans(
+    directory: str | os.PathLike[str],
+    older_than: float,
+    quarantine: str | os.PathLike[str],
+    *,
+    now: float | None = None,
+) -> list[SweptOrphan]:
+    """Move opsguard temp files older than `older_than` seconds into `quarantine/orphans/`.
+
+    An orphan may be the only surviving copy of data whose writer died after
+    writing but before renaming, so it is moved, never deleted, keeping its
+    bytes and its path below `directory`. Only regular files named like
+    opsguard's temps (`.NAME.<12 hex>.tmp`) are touched; symlinks are not
+    followed and the quarantine folder itself is never swept. The age limit
+    keeps a live writer's temp file out of the sweep.
+    """
+    from .quarantine import quarantine_file  # quarantine writes through this module
+
+    root = Path(directory)
+    quarantine_root = Path(quarantine)
+    clock = time.time() if now is None else now
+    skip = quarantine_root.resolve()
+    swept: list[SweptOrphan] = []
+    for current, dirnames, filenames in os.walk(root):
+        if Path(current).resolve() == skip:
+            dirnames.clear()
+            continue
+        dirnames.sort()
+        for name in sorted(filenames):
+            if not TEMP_PATTERN.match(name):
+                continue
+            path = Path(current, name)
+            info = path.lstat()
+            age = clock - info.st_mtime
+            if not stat.S_ISREG(info.st_mode) or age <= older_than:
+                continue
+            entry = quarantine_file(
+                path,
+                quarantine_root,
+                kind="orphans",
+                reason=f"temp file of a writer that did not finish (age {age:.0f} s)",
+                base=root,
+            )
+            swept.append(SweptOrphan(path, entry.stored, info.st_size, age))
+    return swept

@@ -25,7 +25,6 @@ Rules (documented in docs/integrity.md):
 from __future__ import annotations
 
 import gc
-import re
 import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -35,24 +34,17 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from ..bands import map_score_to_band
 from ..codes import INTEGRITY_CODES
 from ..config import Config
 from ..duplicates import DuplicateGuard, Origin
-from ..errors import InvalidSchemaVersion, ScoreError
 from ..records import CorruptItem, discover_files, display_path, read_records
 from ..result import CheckResult, Finding, Status
-from ..versioning import normalize_schema_version
+from ..validation import Defect, RecordValidator
 
 __all__ = ["check_integrity", "reference_day"]
 
 CHECK = "integrity"
-_DATE_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _EARLIEST_ZONE = timedelta(hours=14)
-_MISSING = object()
-
-# (code, pointer, message) of one defect, before its severity is known.
-_Defect = tuple[str, str, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +52,7 @@ class _FailedRecord:
     day: int | None  # date ordinal; None when the record has no usable date
     path: str
     line: int | None
-    defects: tuple[_Defect, ...]
+    defects: tuple[Defect, ...]
 
 
 def reference_day(as_of: date | None = None, now: datetime | None = None) -> date:
@@ -110,23 +102,12 @@ class _Scan:
 
     def __init__(self, config: Config, reference: int) -> None:
         self.config = config
-        self.fields = config.fields
-        self.pointers = {
-            name: _pointer(name)
-            for name in (
-                config.fields.date,
-                config.fields.schema_version,
-                config.fields.score,
-                config.fields.band,
-            )
-        }
-        self.bands = config.bands
+        self.validator = RecordValidator(config, reference)
+        self.date_field = config.fields.date
         self.reference = reference
         self.guard = DuplicateGuard(config.integrity.duplicate_scope)
         self.clean_by_day: Counter[int] = Counter()
         self.failed: list[_FailedRecord] = []
-        self._days: dict[str, int | None] = {}
-        self._versions: dict[tuple[type, object], str | InvalidSchemaVersion] = {}
 
     def read_file(self, file: Path, shown: str) -> None:
         for item in read_records(file, shown):
@@ -141,66 +122,10 @@ class _Scan:
             elif day is not None:
                 self.clean_by_day[day] += 1
 
-    def _validate(self, record: Any, at: str, origin: Origin) -> tuple[int | None, list[_Defect]]:
-        if type(record) is not dict:
-            return None, [("wrong-type", at, f"record must be a JSON object, got {_kind(record)}")]
-        fields = self.fields
-        ptr = self.pointers
-        defects: list[_Defect] = []
-
-        raw_date = record.get(fields.date, _MISSING)
-        if raw_date is _MISSING:
-            defects.append(_missing(at, fields.date))
-            day = None
-        else:
-            day = self._day(raw_date, at + ptr[fields.date], defects)
-
-        raw_version = record.get(fields.schema_version, _MISSING)
-        normalized: str | None = None
-        if raw_version is _MISSING:
-            defects.append(_missing(at, fields.schema_version))
-        else:
-            normalized = self._version(raw_version, at + ptr[fields.schema_version], defects)
-
-        raw_score = record.get(fields.score, _MISSING)
-        raw_band = record.get(fields.band, _MISSING)
-        mapped: str | None = None
-        if raw_score is _MISSING:
-            defects.append(_missing(at, fields.score))
-        else:
-            try:
-                mapped = map_score_to_band(raw_score, self.bands)
-            except ScoreError as exc:
-                if isinstance(raw_score, int | float) and not isinstance(raw_score, bool):
-                    defects.append(("score-out-of-range", at + ptr[fields.score], str(exc)))
-                else:
-                    defects.append(
-                        (
-                            "wrong-type",
-                            at + ptr[fields.score],
-                            f"score must be a number, got {_kind(raw_score)}",
-                        )
-                    )
-        if raw_band is _MISSING:
-            defects.append(_missing(at, fields.band))
-        elif not isinstance(raw_band, str):
-            defects.append(
-                (
-                    "wrong-type",
-                    at + ptr[fields.band],
-                    f"band must be a string, got {_kind(raw_band)}",
-                )
-            )
-        elif mapped is not None and raw_band != mapped:
-            defects.append(
-                (
-                    "band-mismatch",
-                    at + ptr[fields.band],
-                    f"band {raw_band!r} but score {raw_score} maps to {mapped!r}",
-                )
-            )
-
+    def _validate(self, record: Any, at: str, origin: Origin) -> tuple[int | None, list[Defect]]:
+        day, normalized, defects = self.validator.validate(record, at)
         if day is not None and (normalized is not None or self.guard.scope == "date"):
+            raw_date = record[self.date_field]
             key = self.guard.key_of_normalized(raw_date, normalized)
             first = self.guard.add_key(key, origin)
             if first is not None:
@@ -213,50 +138,6 @@ class _Scan:
                     )
                 )
         return day, defects
-
-    def _version(self, raw: object, pointer: str, defects: list[_Defect]) -> str | None:
-        # Versions repeat on almost every record: cache both outcomes, keyed by type too
-        # (1 and 1.0 are equal as dict keys but neither is a valid string version).
-        try:
-            outcome = self._versions[type(raw), raw]
-        except KeyError:
-            try:
-                outcome = normalize_schema_version(raw)
-            except InvalidSchemaVersion as exc:
-                outcome = exc
-            self._versions[type(raw), raw] = outcome
-        except TypeError:  # an unhashable JSON value (array or object)
-            outcome = InvalidSchemaVersion(f"schema_version must be a string, got {_kind(raw)}")
-        if isinstance(outcome, InvalidSchemaVersion):
-            defects.append(("invalid-schema-version", pointer, str(outcome)))
-            return None
-        return outcome
-
-    def _day(self, raw: object, pointer: str, defects: list[_Defect]) -> int | None:
-        if not isinstance(raw, str):
-            defects.append(("wrong-type", pointer, f"date must be a string, got {_kind(raw)}"))
-            return None
-        try:
-            day = self._days[raw]
-        except KeyError:
-            day = self._days[raw] = _parse_day(raw)
-        if day is None:
-            defects.append(
-                (
-                    "invalid-date",
-                    pointer,
-                    f"date {raw[:40]!r} is not a calendar date in YYYY-MM-DD form",
-                )
-            )
-        elif day > self.reference:
-            defects.append(
-                (
-                    "future-date",
-                    pointer,
-                    f"date {raw} is after the reference day {date.fromordinal(self.reference)}",
-                )
-            )
-        return day
 
     def newest_valid_day(self) -> date | None:
         days = [d for d in self.clean_by_day if d <= self.reference]
@@ -359,35 +240,5 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _parse_day(raw: str) -> int | None:
-    if len(raw) != 10 or not _DATE_SHAPE.fullmatch(raw):
-        return None
-    try:
-        return date.fromisoformat(raw).toordinal()
-    except ValueError:
-        return None
-
-
 def _ordered(counts: Counter[str]) -> dict[str, int]:
     return {code: counts[code] for code in INTEGRITY_CODES if counts[code]}
-
-
-def _missing(at: str, field: str) -> _Defect:
-    return ("missing-field", at + _pointer(field), f"missing field {field!r}")
-
-
-def _pointer(field: str) -> str:
-    return "/" + field.replace("~", "~0").replace("/", "~1")
-
-
-def _kind(value: object) -> str:
-    names = {
-        dict: "object",
-        list: "array",
-        str: "string",
-        bool: "boolean",
-        type(None): "null",
-        int: "number",
-        float: "number",
-    }
-    return names.get(type(value), type(value).__name__)
