@@ -36,6 +36,7 @@ def lint(session: nox.Session) -> None:
 
 @nox.session(default=False)
 def bench(session: nox.Session) -> None:
-    """Benchmarks against same-run baselines (posargs go to each bench script)."""
+    """Benchmarks against same-run baselines (posargs go to the integrity bench)."""
     session.install(".")
     session.run("python", "bench/bench_integrity.py", *session.posargs)
+    session.run("python", "bench/bench_atomic.py")

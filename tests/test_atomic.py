@@ -11,7 +11,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from opsguard import atomic_write, atomic_write_json
+from opsguard import atomic_open, atomic_write, atomic_write_json, atomic_write_many, sweep_orphans
 from opsguard.atomic import TEMP_SUFFIX
 
 OLD = b"old content\n"
@@ -250,3 +250,180 @@ def test_durable_fsyncs_file_and_directory(
         atomic_write(tmp_path / "t.bin", NEW, durable=durable)
     assert len(synced) == expected
     assert (tmp_path / "t.bin").read_bytes() == NEW
+
+
+# --- symlinks: the link is followed, the file it points to is replaced, the link stays ---
+
+
+def test_symlinked_target_is_written_through(tmp_path: Path) -> None:
+    real_dir = tmp_path / "real"
+    real_dir.mkdir()
+    real = real_dir / "data.json"
+    real.write_bytes(OLD)
+    real.chmod(0o640)
+    link = tmp_path / "link.json"
+    link.symlink_to(real)
+
+    atomic_write(link, NEW)
+
+    assert link.is_symlink()
+    assert real.read_bytes() == NEW
+    assert stat.S_IMODE(real.stat().st_mode) == 0o640
+    assert _temp_files(tmp_path) == [] and _temp_files(real_dir) == []
+
+
+def test_dangling_symlink_creates_its_target(tmp_path: Path) -> None:
+    link = tmp_path / "link.json"
+    link.symlink_to(tmp_path / "missing.json")
+
+    atomic_write(link, NEW)
+
+    assert link.is_symlink()
+    assert (tmp_path / "missing.json").read_bytes() == NEW
+
+
+# --- atomic_open: streaming, committed only on a clean exit ---
+
+
+@pytest.mark.parametrize("durable", [True, False])
+def test_atomic_open_commits_on_clean_exit(tmp_path: Path, durable: bool) -> None:
+    target = tmp_path / "out.jsonl"
+    target.write_bytes(OLD)
+
+    with atomic_open(target, durable=durable) as fh:
+        fh.write(b"line 1\n")
+        assert target.read_bytes() == OLD  # nothing visible before the commit
+        fh.write(b"line 2\n")
+
+    assert target.read_bytes() == b"line 1\nline 2\n"
+    assert _listing(tmp_path) == ["out.jsonl"]
+
+
+def test_atomic_open_text_mode(tmp_path: Path) -> None:
+    target = tmp_path / "out.txt"
+
+    with atomic_open(target, "w", encoding="utf-8") as fh:
+        fh.write("héllo\r\n")
+
+    assert target.read_bytes() == "héllo\r\n".encode()
+
+
+def test_atomic_open_abort_leaves_target_untouched(tmp_path: Path) -> None:
+    target = tmp_path / "out.jsonl"
+    target.write_bytes(OLD)
+
+    with pytest.raises(RuntimeError, match="boom"), atomic_open(target) as fh:
+        fh.write(b"partial")
+        raise RuntimeError("boom")
+
+    assert target.read_bytes() == OLD
+    assert _listing(tmp_path) == ["out.jsonl"]
+
+
+def test_atomic_open_rejects_other_modes(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="modes"):
+        atomic_open(tmp_path / "x", "ab")  # type: ignore[call-overload]
+
+
+# --- atomic_write_many: stage everything, then replace, one fsync per directory ---
+
+
+def test_batch_writes_every_file_and_fsyncs_each_directory_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    items = [(tmp_path / d / f"{i}.json", f"{d}{i}".encode()) for d in "ab" for i in range(5)]
+    directory_fsyncs: list[str] = []
+    real_fsync = os.fsync
+
+    def counting_fsync(fd: int) -> None:
+        if stat.S_ISDIR(os.fstat(fd).st_mode):
+            directory_fsyncs.append(os.readlink(f"/proc/self/fd/{fd}"))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", counting_fsync)
+    atomic_write_many(items)
+
+    for path, data in items:
+        assert path.read_bytes() == data
+    assert sorted(directory_fsyncs) == [str(tmp_path / "a"), str(tmp_path / "b")]
+
+
+def test_batch_staging_failure_changes_no_target(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    targets = [tmp_path / f"{i}.txt" for i in range(3)]
+    for target in targets:
+        target.write_bytes(OLD)
+    real_write = os.write
+    calls = {"n": 0}
+
+    def failing_third_write(fd: int, data: bytes | memoryview) -> int:
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_write(fd, data)
+
+    monkeypatch.setattr(os, "write", failing_third_write)
+    with pytest.raises(OSError) as caught:
+        atomic_write_many((t, NEW) for t in targets)
+
+    assert caught.value.errno == errno.ENOSPC
+    assert [t.read_bytes() for t in targets] == [OLD, OLD, OLD]
+    assert _temp_files(tmp_path) == []
+
+
+def test_batch_refuses_a_target_named_twice(tmp_path: Path) -> None:
+    target = tmp_path / "x.txt"
+    with pytest.raises(ValueError, match="twice"):
+        atomic_write_many([(target, b"1"), (tmp_path / "." / "x.txt", b"2")])
+    assert not target.exists()
+    assert _temp_files(tmp_path) == []
+
+
+# --- sweep_orphans: move, never delete ---
+
+
+def _orphan(directory: Path, name: str, data: bytes, age_s: float, now: float) -> Path:
+    path = directory / f".{name}.0123456789ab{TEMP_SUFFIX}"
+    path.write_bytes(data)
+    os.utime(path, (now - age_s, now - age_s))
+    return path
+
+
+def test_sweep_moves_old_orphans_into_quarantine(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    (data_dir / "sub").mkdir(parents=True)
+    quarantine = tmp_path / "quarantine"
+    now = 1_760_000_000.0
+    old = _orphan(data_dir / "sub", "2025-08-01.json", b"only copy", 7200, now)
+    fresh = _orphan(data_dir, "live.json", b"being written", 5, now)
+    lookalike = data_dir / ".notes.tmp"
+    lookalike.write_bytes(b"not ours")
+    os.utime(lookalike, (now - 7200, now - 7200))
+
+    swept = sweep_orphans(data_dir, 3600, quarantine, now=now)
+
+    assert [s.original for s in swept] == [old]
+    moved = swept[0].moved_to
+    assert moved.read_bytes() == b"only copy"
+    assert moved.is_relative_to(quarantine / "orphans")
+    assert moved.name == old.name and moved.parent.name == "sub"
+    sidecar = orjson.loads(moved.with_name(moved.name + ".why.json").read_bytes())
+    assert sidecar["original"] == str(old) and sidecar["size"] == len(b"only copy")
+    assert not old.exists()
+    assert fresh.exists() and lookalike.exists()
+    assert sweep_orphans(data_dir, 3600, quarantine, now=now) == []
+
+
+def test_sweep_skips_symlinks_and_the_quarantine_inside_the_tree(tmp_path: Path) -> None:
+    now = 1_760_000_000.0
+    quarantine = tmp_path / "quarantine"
+    quarantine.mkdir()
+    inside = _orphan(quarantine, "kept.json", b"already quarantined", 9999, now)
+    link = tmp_path / ".link.json.0123456789ab.tmp"
+    link.symlink_to(inside)
+
+    assert sweep_orphans(tmp_path, 60, quarantine, now=now) == []
+    assert inside.exists() and link.is_symlink()

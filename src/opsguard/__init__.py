@@ -5,7 +5,7 @@ result model. The command line (`opsguard`) and the Nox sessions
 (`import opsguard.sessions`) are thin shells over these.
 """
 
-from .atomic import atomic_open, atomic_write, atomic_write_json
+from .atomic import atomic_open, atomic_write, atomic_write_json, atomic_write_many, sweep_orphans
 from .bands import DEFAULT_BANDS, Band, BandTable, map_score_to_band
 from .checks.integrity import check_integrity
 from .config import Config, load_config
@@ -18,6 +18,7 @@ from .errors import (
     ScoreError,
 )
 from .result import CheckResult, Finding
+from .store import DuplicateRecord, RecordRejected, RecordStore
 from .versioning import normalize_schema_version
 
 __version__ = "0.1.0"
@@ -31,17 +32,22 @@ __all__ = [
     "Config",
     "ConfigError",
     "DuplicateGuard",
+    "DuplicateRecord",
     "Finding",
     "InvalidSchemaVersion",
     "OpsguardError",
     "Origin",
+    "RecordRejected",
+    "RecordStore",
     "ScoreError",
     "__version__",
     "atomic_open",
     "atomic_write",
     "atomic_write_json",
+    "atomic_write_many",
     "check_integrity",
     "load_config",
     "map_score_to_band",
     "normalize_schema_version",
+    "sweep_orphans",
 ]

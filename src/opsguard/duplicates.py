@@ -14,7 +14,7 @@ from typing import Literal, NamedTuple, get_args
 
 from .versioning import major_of, normalize_schema_version
 
-__all__ = ["DUPLICATE_SCOPES", "DuplicateGuard", "DuplicateScope", "Origin"]
+__all__ = ["DUPLICATE_SCOPES", "DuplicateGuard", "DuplicateKey", "DuplicateScope", "Origin"]
 
 DuplicateScope = Literal["version", "major", "date"]
 DUPLICATE_SCOPES: tuple[str, ...] = get_args(DuplicateScope)
@@ -77,7 +77,11 @@ class DuplicateGuard:
 
     def find(self, date: str, schema_version: object) -> Origin | None:
         """The first occurrence of this key, or None; remembers nothing."""
-        return self._first.get(self.key(date, schema_version))
+        return self.find_key(self.key(date, schema_version))
+
+    def find_key(self, key: DuplicateKey) -> Origin | None:
+        """`find` for a key already computed with `key` or `key_of_normalized`."""
+        return self._first.get(key)
 
     def add(self, date: str, schema_version: object, origin: Origin) -> Origin | None:
         """Remember the record; return the first occurrence if it is a duplicate."""
