@@ -890,3 +890,164 @@ def test_duplicate_fields_error_names_where_it_came_from(project: Path) -> None:
     write(project / "opsguard.toml", '[fields]\nscore = "band"\n')
     message = config_error(project)
     assert "opsguard.toml" in message
+
+
+# --------------------------------------------------------------------------- privacy section
+
+
+def test_privacy_defaults(project: Path) -> None:
+    privacy = load(project).privacy
+    assert privacy.mode == "denylist"
+    assert dict(privacy.deny) == {} and privacy.allow == () and privacy.suppressions == ()
+
+
+def test_privacy_section_loads(project: Path) -> None:
+    pyproject(
+        project,
+        """
+        [tool.opsguard.privacy]
+        mode = "allowlist"
+        allow = ["ts", "payload.*", "**.status"]
+        deny = { raw-metric = ["readinessScore"], pii = ["patientId"] }
+        replace_defaults = ["secret"]
+        safe_keys = ["heartbeat"]
+
+        [[tool.opsguard.privacy.suppressions]]
+        key = "payload.debug.*"
+        reason = "legacy debug dump"
+        expires = 2026-03-01
+
+        [[tool.opsguard.privacy.suppressions]]
+        file = "telemetry/legacy-*.log"
+        reason = "old format"
+        expires = "2026-04-01"
+        """,
+    )
+    privacy = load(project).privacy
+    assert privacy.mode == "allowlist"
+    assert privacy.allow == ("ts", "payload.*", "**.status")
+    assert privacy.deny["raw-metric"] == ("readinessScore",)
+    assert privacy.replace_defaults == ("secret",)
+    first, second = privacy.suppressions
+    assert (first.key, first.file, first.expires.isoformat()) == (
+        "payload.debug.*",
+        None,
+        "2026-03-01",
+    )
+    assert (second.key, second.file, second.expires.isoformat()) == (
+        None,
+        "telemetry/legacy-*.log",
+        "2026-04-01",
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "fragments"),
+    [
+        ('mode = "allowlst"', ["privacy.mode", "did you mean 'allowlist'"]),
+        ('mode = "allowlist"', ["allowlist mode needs"]),
+        ('deny = { raw-metrics = ["x"] }', ["deny", "did you mean 'raw-metric'"]),
+        ('deny = { pii = "x" }', ["deny.pii", "list of non-empty strings"]),
+        ('replace_defaults = ["secrets"]', ["did you mean 'secret'"]),
+        (
+            'suppressions = [{ key = "a", reason = "r" }]',
+            ["suppressions[0]", "expiry date"],
+        ),
+        (
+            'suppressions = [{ key = "a", expires = 2026-01-01 }]',
+            ["suppressions[0]", "reason"],
+        ),
+        (
+            'suppressions = [{ key = "a", file = "b", reason = "r", expires = 2026-01-01 }]',
+            ["exactly one of key"],
+        ),
+        (
+            'suppressions = [{ kye = "a", reason = "r", expires = 2026-01-01 }]',
+            ["did you mean 'key'"],
+        ),
+        (
+            'suppressions = [{ key = "a", reason = "r", expires = "soon" }]',
+            ["expires", "YYYY-MM-DD"],
+        ),
+    ],
+)
+def test_privacy_errors(project: Path, body: str, fragments: list[str]) -> None:
+    pyproject(project, f"[tool.opsguard.privacy]\n{body}\n")
+    message = config_error(project)
+    assert "pyproject.toml" in message
+    for fragment in fragments:
+        assert fragment in message
+
+
+# --------------------------------------------------------------------------- retention section
+
+
+def test_retention_defaults_and_roots(project: Path) -> None:
+    config = load(project)
+    retention = config.retention
+    assert retention.days == 30 and retention.age_from == "mtime"
+    assert retention.protect == (".gitkeep", "README*")
+    assert retention.now is None
+    roots = retention.roots(config.paths)
+    assert [(r.path, r.days) for r in roots] == [
+        (project / "data/telemetry", 30),
+        (project / "data/quarantine", 30),
+    ]
+
+
+def test_retention_section_loads_with_per_root_days(project: Path) -> None:
+    pyproject(
+        project,
+        """
+        [tool.opsguard.retention]
+        days = 10
+        quarantine_days = 90
+        age_from = "name"
+        now = 2025-08-20T00:00:00Z
+        extra_roots = [{ path = "logs", days = 3 }, { path = "cache" }]
+        """,
+    )
+    config = load(project)
+    roots = config.retention.roots(config.paths)
+    assert [(r.path.name, r.days) for r in roots] == [
+        ("telemetry", 10),
+        ("quarantine", 90),
+        ("logs", 3),
+        ("cache", 10),
+    ]
+    assert config.retention.now is not None
+    assert config.retention.now.isoformat() == "2025-08-20T00:00:00+00:00"
+
+
+def test_retention_days_env_overrides_default_not_explicit_roots(project: Path) -> None:
+    pyproject(project, "[tool.opsguard.retention]\ndays = 10\nquarantine_days = 90\n")
+    config = load(project, environ={"RETENTION_DAYS": "7"})
+    assert [r.days for r in config.retention.roots(config.paths)] == [7, 90]
+
+
+def test_opsguard_retention_days_env_wins_over_the_alias(project: Path) -> None:
+    config = load(project, environ={"RETENTION_DAYS": "7", "OPSGUARD_RETENTION_DAYS": "5"})
+    assert config.retention.days == 5
+
+
+@pytest.mark.parametrize("raw", ["0", "-3", "1.5", "abc", ""])
+def test_retention_days_env_must_be_a_positive_integer(project: Path, raw: str) -> None:
+    message = config_error(project, environ={"RETENTION_DAYS": raw})
+    assert "RETENTION_DAYS" in message
+
+
+@pytest.mark.parametrize(
+    ("body", "fragment"),
+    [
+        ("days = 0", "positive integer"),
+        ("max_delete_fraction = 1.5", "fraction"),
+        ('age_from = "ctime"', "must be one of mtime, name"),
+        ('now = "yesterday"', "ISO 8601"),
+        ('now = "2025-08-20T00:00:00"', "time zone"),
+        ('extra_roots = [{ path = "x", days = 0 }]', "positive integer"),
+        ('extra_roots = [{ pth = "x" }]', "did you mean 'path'"),
+    ],
+)
+def test_retention_errors(project: Path, body: str, fragment: str) -> None:
+    pyproject(project, f"[tool.opsguard.retention]\n{body}\n")
+    assert fragment in config_error(project)

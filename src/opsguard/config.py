@@ -22,8 +22,9 @@ import math
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from dataclasses import fields as dataclass_fields
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, cast
 
@@ -38,6 +39,10 @@ __all__ = [
     "Fields",
     "IntegrityConfig",
     "Paths",
+    "PrivacyConfig",
+    "RetentionConfig",
+    "RetentionRoot",
+    "Suppression",
     "find_config_file",
     "load_config",
 ]
@@ -73,6 +78,65 @@ class IntegrityConfig:
     zero_tolerance: tuple[str, ...] = ("band-mismatch", "duplicate")
 
 
+PRIVACY_GROUPS: tuple[str, ...] = ("raw-metric", "location", "pii", "secret")
+PRIVACY_MODES: tuple[str, ...] = ("denylist", "allowlist")
+
+
+@dataclass(frozen=True, slots=True)
+class Suppression:
+    """A reviewed exception to the privacy scan: a key path or a file glob, why, and until when."""
+
+    key: str | None
+    file: str | None
+    reason: str
+    expires: date
+
+
+@dataclass(frozen=True, slots=True)
+class PrivacyConfig:
+    mode: str = "denylist"
+    # Extra key names per deny group ("raw-metric", "location", "pii", "secret").
+    deny: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # Groups whose built-in names `deny` replaces instead of extending.
+    replace_defaults: tuple[str, ...] = ()
+    # Allowlist mode: the declared telemetry key paths (`a.b`, `*` one level, `**` any depth).
+    allow: tuple[str, ...] = ()
+    # Normalized key names never flagged, for names that only look like metrics.
+    safe_keys: tuple[str, ...] = ()
+    suppressions: tuple[Suppression, ...] = ()
+
+
+RETENTION_AGE_BASES: tuple[str, ...] = ("mtime", "name")
+
+
+@dataclass(frozen=True, slots=True)
+class RetentionRoot:
+    path: Path
+    days: int
+
+
+@dataclass(frozen=True, slots=True)
+class RetentionConfig:
+    days: int = 30
+    telemetry_days: int | None = None
+    quarantine_days: int | None = None
+    extra_roots: tuple[RetentionRoot, ...] = ()
+    age_from: str = "mtime"
+    max_delete_fraction: float = 0.9
+    max_delete: int = 10_000
+    protect: tuple[str, ...] = (".gitkeep", "README*")
+    # A pinned clock (for demos and fixtures); None means the real time.
+    now: datetime | None = None
+
+    def roots(self, paths: Paths) -> tuple[RetentionRoot, ...]:
+        """Every root to prune with its age in days: telemetry, quarantine, then extra roots."""
+        telemetry = tuple(
+            RetentionRoot(p, self.telemetry_days or self.days) for p in paths.telemetry
+        )
+        quarantine = RetentionRoot(paths.quarantine, self.quarantine_days or self.days)
+        return (*telemetry, quarantine, *self.extra_roots)
+
+
 @dataclass(frozen=True, slots=True)
 class Config:
     """The whole configuration. `root` is the config file's directory (or the cwd)."""
@@ -84,6 +148,8 @@ class Config:
     fields: Fields
     bands: BandTable
     integrity: IntegrityConfig
+    privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
+    retention: RetentionConfig = field(default_factory=RetentionConfig)
 
 
 # The schema: section -> key -> kind. "" is the top-level table.
@@ -98,6 +164,25 @@ _SCHEMA: dict[str, dict[str, str]] = {
         "min_records": "int",
         "duplicate_scope": "str",
         "zero_tolerance": "strs",
+    },
+    "privacy": {
+        "mode": "str",
+        "deny": "strmap",
+        "replace_defaults": "strs",
+        "allow": "strs",
+        "safe_keys": "strs",
+        "suppressions": "suppressions",
+    },
+    "retention": {
+        "days": "int",
+        "telemetry_days": "int",
+        "quarantine_days": "int",
+        "extra_roots": "roots",
+        "age_from": "str",
+        "max_delete_fraction": "number",
+        "max_delete": "int",
+        "protect": "strs",
+        "now": "datetime",
     },
 }
 
@@ -115,6 +200,21 @@ _DEFAULTS: dict[tuple[str, str], Any] = {
         for f in dataclass_fields(IntegrityConfig)
         for value in [getattr(IntegrityConfig(), f.name)]
     },
+    ("privacy", "mode"): PrivacyConfig().mode,
+    ("privacy", "deny"): {},
+    ("privacy", "replace_defaults"): [],
+    ("privacy", "allow"): [],
+    ("privacy", "safe_keys"): [],
+    ("privacy", "suppressions"): [],
+    ("retention", "days"): RetentionConfig().days,
+    ("retention", "telemetry_days"): None,
+    ("retention", "quarantine_days"): None,
+    ("retention", "extra_roots"): [],
+    ("retention", "age_from"): RetentionConfig().age_from,
+    ("retention", "max_delete_fraction"): RetentionConfig().max_delete_fraction,
+    ("retention", "max_delete"): RetentionConfig().max_delete,
+    ("retention", "protect"): list(RetentionConfig().protect),
+    ("retention", "now"): None,
 }
 
 
@@ -127,8 +227,10 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     _env_name(section, key): (section, key)
     for section, keys in _SCHEMA.items()
     for key, kind in keys.items()
-    if kind != "bands"
+    if kind not in ("bands", "strmap", "suppressions", "roots")
 }
+# The conventional name from the pipeline's own deployment; same as OPSGUARD_RETENTION_DAYS.
+ENV_ALIASES: dict[str, tuple[str, str]] = {"RETENTION_DAYS": ("retention", "days")}
 _RESERVED_ENV = frozenset({CONFIG_ENV, DEBUG_ENV})
 
 
@@ -223,7 +325,13 @@ def _settings_from_file(source: Path) -> dict[tuple[str, str], _Setting]:
 
 def _settings_from_env(environ: Mapping[str, str], cwd: Path) -> dict[tuple[str, str], _Setting]:
     settings: dict[tuple[str, str], _Setting] = {}
-    for name, raw in environ.items():
+    for name, raw in sorted(environ.items(), key=lambda item: item[0] not in ENV_ALIASES):
+        if name in ENV_ALIASES:
+            section, key = ENV_ALIASES[name]
+            settings[(section, key)] = _Setting(
+                _parse_env(raw, _SCHEMA[section][key], name), f"environment variable {name}", cwd
+            )
+            continue
         if not name.startswith("OPSGUARD_") or name in _RESERVED_ENV:
             continue
         if name not in ENV_VARS:
@@ -277,9 +385,11 @@ def _settings_from_overrides(
 
 def _build(settings: dict[tuple[str, str], _Setting], root: Path, source: Path | None) -> Config:
     def get(section: str, key: str) -> Any:
-        setting = settings.get((section, key)) or _Setting(
-            _DEFAULTS[(section, key)], "default", root
-        )
+        setting = settings.get((section, key))
+        if setting is None:
+            if _DEFAULTS[(section, key)] is None:
+                return None
+            setting = _Setting(_DEFAULTS[(section, key)], "default", root)
         return _convert(setting, _SCHEMA[section][key])
 
     def origin(section: str, key: str) -> str:
@@ -347,6 +457,74 @@ def _build(settings: dict[tuple[str, str], _Setting], root: Path, source: Path |
             duplicate_scope=cast(DuplicateScope, scope),
             zero_tolerance=zero_tolerance,
         ),
+        privacy=_build_privacy(get, origin),
+        retention=_build_retention(get, origin),
+    )
+
+
+def _choice(value: str, choices: tuple[str, ...], where: str) -> str:
+    if value not in choices:
+        raise ConfigError(
+            f"{where}: must be one of {', '.join(choices)}, got {value!r}"
+            f"{_suggest(value, list(choices))}"
+        )
+    return value
+
+
+def _build_privacy(get: Any, origin: Any) -> PrivacyConfig:
+    mode = _choice(get("privacy", "mode"), PRIVACY_MODES, origin("privacy", "mode"))
+    deny: dict[str, tuple[str, ...]] = get("privacy", "deny")
+    for group in deny:
+        _choice(group, PRIVACY_GROUPS, f"{origin('privacy', 'deny')} group")
+    replace = tuple(get("privacy", "replace_defaults"))
+    for group in replace:
+        _choice(group, PRIVACY_GROUPS, f"{origin('privacy', 'replace_defaults')} group")
+    allow = tuple(get("privacy", "allow"))
+    if mode == "allowlist" and not allow:
+        raise ConfigError(
+            f"{origin('privacy', 'mode')}: allowlist mode needs the allowed key paths in "
+            "privacy.allow"
+        )
+    return PrivacyConfig(
+        mode=mode,
+        deny=deny,
+        replace_defaults=replace,
+        allow=allow,
+        safe_keys=tuple(get("privacy", "safe_keys")),
+        suppressions=tuple(get("privacy", "suppressions")),
+    )
+
+
+def _build_retention(get: Any, origin: Any) -> RetentionConfig:
+    for key in ("days", "telemetry_days", "quarantine_days", "max_delete"):
+        value = get("retention", key)
+        if value is not None and value < 1:
+            raise ConfigError(
+                f"{origin('retention', key)}: must be a positive integer, got {value}"
+            )
+    fraction = get("retention", "max_delete_fraction")
+    if not 0 < fraction <= 1:
+        raise ConfigError(
+            f"{origin('retention', 'max_delete_fraction')}: must be a fraction in (0, 1], "
+            f"got {fraction:g}"
+        )
+    days = get("retention", "days")
+    roots = tuple(
+        RetentionRoot(path, root_days or days)
+        for path, root_days in get("retention", "extra_roots")
+    )
+    return RetentionConfig(
+        days=days,
+        telemetry_days=get("retention", "telemetry_days"),
+        quarantine_days=get("retention", "quarantine_days"),
+        extra_roots=roots,
+        age_from=_choice(
+            get("retention", "age_from"), RETENTION_AGE_BASES, origin("retention", "age_from")
+        ),
+        max_delete_fraction=fraction,
+        max_delete=get("retention", "max_delete"),
+        protect=tuple(get("retention", "protect")),
+        now=get("retention", "now"),
     )
 
 
@@ -385,6 +563,14 @@ def _convert(setting: _Setting, kind: str) -> Any:
         return tuple(setting.base / v for v in items)
     if kind == "bands":
         return _convert_bands(value, where)
+    if kind == "strmap":
+        return _convert_strmap(value, where)
+    if kind == "suppressions":
+        return _convert_suppressions(value, where)
+    if kind == "roots":
+        return _convert_roots(value, where, setting.base)
+    if kind == "datetime":
+        return _convert_datetime(value, where)
     raise AssertionError(f"unknown kind {kind}")
 
 
@@ -411,6 +597,82 @@ def _convert_bands(value: Any, where: str) -> list[Band]:
                 raise ConfigError(f"{where}[{index}].{key}: expected a number, got {bound!r}")
         bands.append(Band(name, float(lo), float(hi)))
     return bands
+
+
+def _table_items(value: Any, where: str, keys: tuple[str, ...]) -> list[dict[str, Any]]:
+    """A list of tables whose keys are all in `keys`, or a ConfigError naming the bad one."""
+    if not isinstance(value, list):
+        raise ConfigError(f"{where}: expected a list of tables")
+    for index, item in enumerate(value):
+        if not isinstance(item, dict):
+            raise ConfigError(f"{where}[{index}]: expected a table")
+        for key in item:
+            if key not in keys:
+                raise ConfigError(
+                    f"{where}[{index}]: unknown key {key!r}{_suggest(key, list(keys))}"
+                )
+    return value
+
+
+def _convert_strmap(value: Any, where: str) -> dict[str, tuple[str, ...]]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: expected a table of string lists")
+    result: dict[str, tuple[str, ...]] = {}
+    for key, names in value.items():
+        if not isinstance(names, list) or not all(isinstance(n, str) and n for n in names):
+            raise ConfigError(f"{where}.{key}: expected a list of non-empty strings")
+        result[key] = tuple(names)
+    return result
+
+
+def _convert_suppressions(value: Any, where: str) -> list[Suppression]:
+    suppressions: list[Suppression] = []
+    for index, item in enumerate(_table_items(value, where, ("key", "file", "reason", "expires"))):
+        here = f"{where}[{index}]"
+        key, file, reason, expires = (item.get(k) for k in ("key", "file", "reason", "expires"))
+        if (key is None) == (file is None):
+            raise ConfigError(f"{here}: give exactly one of key (a key path) or file (a glob)")
+        for name, text in (("key", key), ("file", file)):
+            if text is not None and (not isinstance(text, str) or not text.strip()):
+                raise ConfigError(f"{here}.{name}: expected a non-empty string")
+        if not isinstance(reason, str) or not reason.strip():
+            raise ConfigError(f"{here}: every suppression needs a reason")
+        if isinstance(expires, str):
+            try:
+                expires = date.fromisoformat(expires)
+            except ValueError:
+                raise ConfigError(f"{here}.expires: expected a date (YYYY-MM-DD)") from None
+        if isinstance(expires, datetime) or not isinstance(expires, date):
+            raise ConfigError(
+                f"{here}: every suppression needs an expiry date (expires = YYYY-MM-DD)"
+            )
+        suppressions.append(Suppression(key, file, reason, expires))
+    return suppressions
+
+
+def _convert_roots(value: Any, where: str, base: Path) -> list[tuple[Path, int | None]]:
+    roots: list[tuple[Path, int | None]] = []
+    for index, item in enumerate(_table_items(value, where, ("path", "days"))):
+        path, days = item.get("path"), item.get("days")
+        if not isinstance(path, str) or not path.strip():
+            raise ConfigError(f"{where}[{index}].path: expected a path string")
+        if days is not None and (not isinstance(days, int) or isinstance(days, bool) or days < 1):
+            raise ConfigError(f"{where}[{index}].days: must be a positive integer, got {days!r}")
+        roots.append((base / path, days))
+    return roots
+
+
+def _convert_datetime(value: Any, where: str) -> datetime:
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            raise ConfigError(f"{where}: expected an ISO 8601 timestamp, got {value!r}") from None
+    if not isinstance(value, datetime):
+        raise ConfigError(f"{where}: expected a timestamp, got {value!r}")
+    if value.tzinfo is None:
+        raise ConfigError(f"{where}: the timestamp needs a time zone (e.g. Z or +00:00)")
+    return value
 
 
 def _join(*parts: str) -> str:
