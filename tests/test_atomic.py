@@ -12,7 +12,7 @@ import orjson
 import pytest
 
 from opsguard import atomic_open, atomic_write, atomic_write_json, atomic_write_many, sweep_orphans
-from opsguard.atomic import TEMP_SUFFIX
+from opsguard.atomic import TEMP_SUFFIX, make_dirs_durable
 
 OLD = b"old content\n"
 NEW = b"new content, longer than the old one\n" * 10
@@ -427,3 +427,21 @@ def test_sweep_skips_symlinks_and_the_quarantine_inside_the_tree(tmp_path: Path)
 
     assert sweep_orphans(tmp_path, 60, quarantine, now=now) == []
     assert inside.exists() and link.is_symlink()
+
+
+def test_make_dirs_durable_creates_and_fsyncs_each_new_level(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    synced: list[str] = []
+    real_fsync = os.fsync
+
+    def recording_fsync(fd: int) -> None:
+        synced.append(os.readlink(f"/proc/self/fd/{fd}"))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", recording_fsync)
+    make_dirs_durable(tmp_path / "a" / "b" / "c")
+    make_dirs_durable(tmp_path / "a" / "b" / "c")  # existing: nothing to do
+
+    assert (tmp_path / "a" / "b" / "c").is_dir()
+    assert synced == [str(tmp_path), str(tmp_path / "a"), str(tmp_path / "a" / "b")]

@@ -713,3 +713,16 @@ def test_bad_schema_versions_are_findings_not_crashes(tmp_path: Path, version: o
     assert _codes(result) == ["invalid-schema-version", "invalid-schema-version"]
     assert {f.pointer for f in result.findings} == {"/schema_version"}
     assert result.summary["failed_records"] == 2
+
+
+def test_the_quarantine_folder_is_never_read_as_records(tmp_path: Path) -> None:
+    _jsonl(tmp_path / "records" / "clean.jsonl", _clean(14))
+    quarantined = tmp_path / "records" / "quarantine" / "records" / "20250812T120000Z"
+    _json(quarantined / "dup.json", _record("2025-08-01", "1.0.0"))
+    (quarantined / "dup.json.why.json").write_text('{"reason": "duplicate"}', encoding="utf-8")
+
+    result = _run(tmp_path, overrides={"paths.quarantine": tmp_path / "records" / "quarantine"})
+
+    assert result.status == "pass"
+    assert result.summary["records"] == 14
+    assert result.summary["files"] == 1

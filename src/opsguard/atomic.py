@@ -43,6 +43,7 @@ __all__ = [
     "atomic_write_json",
     "atomic_write_many",
     "fsync_directory",
+    "make_dirs_durable",
     "sweep_orphans",
 ]
 
@@ -223,6 +224,21 @@ def _create_temp(target: Path) -> tuple[Path, int]:
 def _discard(temp: Path) -> None:
     with contextlib.suppress(FileNotFoundError):
         os.unlink(temp)
+
+
+def make_dirs_durable(directory: Path) -> None:
+    """`mkdir -p`, with every directory it creates fsynced into its parent."""
+    missing: list[Path] = []
+    current = directory
+    while not current.exists():
+        missing.append(current)
+        current = current.parent
+    for new in reversed(missing):
+        try:
+            new.mkdir()
+        except FileExistsError:
+            continue  # made by a concurrent writer meanwhile; its entry is theirs to sync
+        fsync_directory(new.parent)
 
 
 def fsync_directory(directory: Path) -> None:

@@ -14,12 +14,13 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+import stat
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .atomic import atomic_write, atomic_write_json, fsync_directory
+from .atomic import atomic_write, atomic_write_json, fsync_directory, make_dirs_durable
 
 __all__ = ["SIDECAR_SUFFIX", "QuarantineEntry", "quarantine_bytes", "quarantine_file"]
 
@@ -54,9 +55,11 @@ def quarantine_file(
     """
     clock = time.time() if now is None else now
     info = source.lstat()
+    if not stat.S_ISREG(info.st_mode):
+        raise ValueError(f"only regular files are quarantined, not {source}")
     relative = source.relative_to(base) if base is not None else Path(source.name)
     stored = _free_path(root / kind / _stamp(clock) / relative)
-    stored.parent.mkdir(parents=True, exist_ok=True)
+    make_dirs_durable(stored.parent)
     digest = hashlib.sha256(source.read_bytes()).hexdigest()
     try:
         os.replace(source, stored)
@@ -66,6 +69,8 @@ def quarantine_file(
         atomic_write(stored, source.read_bytes())
         source.unlink()
     os.utime(stored, (clock, clock))
+    # The new entry must be on disk before the old one is known to be gone.
+    fsync_directory(stored.parent)
     fsync_directory(source.parent)
     sidecar = _write_sidecar(
         stored,
@@ -94,7 +99,7 @@ def quarantine_bytes(
     """Store `data` (a record cut out of a larger file) in the quarantine with its sidecar."""
     clock = time.time() if now is None else now
     stored = _free_path(root / kind / _stamp(clock) / name)
-    stored.parent.mkdir(parents=True, exist_ok=True)
+    make_dirs_durable(stored.parent)
     atomic_write(stored, data)
     os.utime(stored, (clock, clock))
     sidecar = _write_sidecar(

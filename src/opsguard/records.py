@@ -27,6 +27,7 @@ __all__ = [
     "RecordItem",
     "discover_files",
     "display_path",
+    "element_spans",
     "read_records",
 ]
 
@@ -72,14 +73,20 @@ def display_path(path: Path, cwd: Path) -> str:
         return path.as_posix()
 
 
-def discover_files(paths: Sequence[Path], suffixes: Sequence[str] = RECORD_SUFFIXES) -> Discovery:
+def discover_files(
+    paths: Sequence[Path],
+    suffixes: Sequence[str] = RECORD_SUFFIXES,
+    *,
+    exclude: Sequence[Path] = (),
+) -> Discovery:
     """Expand files and directories (recursively) into a sorted list of files to read.
 
     A named path that does not exist, or a named file with another suffix, is
     an `OpsguardError` (exit 2). Inside directories, other files are counted as
     skipped, and symlinked directories are not followed (no loops, no leaving
-    the tree).
+    the tree). Directories in `exclude` are not entered.
     """
+    excluded = {Path(os.path.abspath(e)) for e in exclude}
     found: dict[Path, None] = {}
     skipped: set[Path] = set()
     for given in paths:
@@ -92,7 +99,7 @@ def discover_files(paths: Sequence[Path], suffixes: Sequence[str] = RECORD_SUFFI
             raise OpsguardError(f"cannot access {given}: {exc.strerror}") from None
         if stat.S_ISDIR(info.st_mode):
             for directory, dirnames, filenames in os.walk(path):
-                dirnames.sort()
+                dirnames[:] = sorted(d for d in dirnames if Path(directory, d) not in excluded)
                 for name in filenames:
                     if name.lower().endswith(tuple(suffixes)) and not name.startswith("."):
                         found[Path(directory, name)] = None
@@ -208,3 +215,47 @@ def element_lines(data: bytes) -> list[int]:
                 counted_to = nxt.start()
                 lines.append(line)
     return lines
+
+
+def element_spans(data: bytes) -> list[tuple[int, int]]:
+    """The byte span `[start, end)` of each element of a top-level JSON array.
+
+    `data[start:end]` is the element exactly as written, without the
+    whitespace and commas around it, so a caller can cut an element out (or
+    edit it) and leave every other byte as it was. The same scanner as
+    `element_lines`, with the same precondition: `data` is a document orjson
+    has already parsed. Offsets index `data` as given; a leading byte order
+    mark is skipped over. A document that is not an array has no elements.
+    """
+    spans: list[tuple[int, int]] = []
+
+    def close(start: int, stop: int) -> None:
+        # The element is what lies between two separators, without the whitespace around it.
+        while start < stop and data[start] in b" \t\n\r":
+            start += 1
+        while stop > start and data[stop - 1] in b" \t\n\r":
+            stop -= 1
+        if stop > start:
+            spans.append((start, stop))
+
+    depth = 0
+    start = 0  # just after the separator ("[" or ",") that opened the current element
+    for match in _TOKEN.finditer(data):
+        first = match.group()[:1]
+        if first in (b"[", b"{"):
+            if depth == 0 and first != b"[":
+                return []  # a top-level object
+            depth += 1
+            if depth == 1:
+                start = match.end()
+        elif first in (b"]", b"}"):
+            depth -= 1
+            if depth == 0:
+                close(start, match.start())
+                return spans
+        elif first == b"," and depth == 1:
+            close(start, match.start())
+            start = match.end()
+        elif depth == 0:
+            return []  # a top-level string
+    return spans

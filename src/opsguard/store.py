@@ -15,11 +15,12 @@ under the lock, so two writers cannot both add the same day's record.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
 
@@ -30,9 +31,9 @@ from .config import Config
 from .duplicates import DuplicateGuard, DuplicateKey, Origin
 from .errors import OpsguardError
 from .records import CorruptItem, discover_files, element_lines, read_records
-from .validation import Defect, RecordValidator
+from .validation import Defect, RecordValidator, reference_day
 
-__all__ = ["DuplicateRecord", "RecordRejected", "RecordStore"]
+__all__ = ["DuplicateRecord", "RecordRejected", "RecordStore", "store_lock"]
 
 LOCK_NAME = ".opsguard-store.lock"
 
@@ -72,8 +73,7 @@ class RecordStore:
         if not self.directory.is_dir():
             raise OpsguardError(f"record store directory not found: {directory}")
         self.config = config
-        today = (now or datetime.now(UTC)).date()
-        self._validator = RecordValidator(config, today.toordinal())
+        self._validator = RecordValidator(config, reference_day(None, now).toordinal())
         self._guard = DuplicateGuard(config.integrity.duplicate_scope)
         for file in discover_files([self.directory]).files:
             self._remember(file)
@@ -113,9 +113,9 @@ class RecordStore:
         for item in read_records(file, str(file)):
             if isinstance(item, CorruptItem):
                 continue
-            day, normalized, defects = self._validator.validate(item.value, item.pointer)
-            codes = {code for code, _, _ in defects}
-            if day is None or "future-date" in codes:
+            # Keyed exactly as the integrity gate keys them, defects or not.
+            day, normalized, _ = self._validator.validate(item.value, item.pointer)
+            if day is None:
                 continue
             if normalized is None and self._guard.scope != "date":
                 continue
@@ -134,13 +134,31 @@ class RecordStore:
             ) from None
         return value if isinstance(value, list) else [value]
 
-    @contextmanager
-    def _locked(self) -> Iterator[None]:
-        fd = os.open(self.directory / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
-        try:
+    def _locked(self) -> contextlib.AbstractContextManager[None]:
+        return store_lock(self.directory, create=True)
+
+
+@contextmanager
+def store_lock(directory: Path, *, create: bool) -> Iterator[None]:
+    """Hold the exclusive lock of the store in `directory`.
+
+    Writers (`create=True`) make the lock file; other tools that edit record
+    files (remediation) pass `create=False` and only coordinate with a store
+    that exists: without its lock file there is no store writer to wait for.
+    """
+    flags = os.O_CLOEXEC | os.O_NOFOLLOW | (os.O_RDWR | os.O_CREAT if create else os.O_RDONLY)
+    try:
+        fd: int | None = os.open(directory / LOCK_NAME, flags, 0o666)
+    except OSError:
+        if create:
+            raise
+        fd = None
+    try:
+        if fd is not None:
             fcntl.flock(fd, fcntl.LOCK_EX)
-            yield
-        finally:
+        yield
+    finally:
+        if fd is not None:
             os.close(fd)
 
 

@@ -9,7 +9,7 @@ more than one record (duplicates, the window) belong to their callers.
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from .bands import map_score_to_band
@@ -17,7 +17,15 @@ from .config import Config
 from .errors import InvalidSchemaVersion, ScoreError
 from .versioning import normalize_schema_version
 
-__all__ = ["Defect", "RecordValidator", "Validated", "json_pointer", "kind_of", "parse_day"]
+__all__ = [
+    "Defect",
+    "RecordValidator",
+    "Validated",
+    "json_pointer",
+    "kind_of",
+    "parse_day",
+    "reference_day",
+]
 
 # (code, JSON pointer, message) of one defect.
 Defect = tuple[str, str, str]
@@ -26,6 +34,7 @@ Validated = tuple[int | None, str | None, list[Defect]]
 
 _DATE_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _MISSING = object()
+_EARLIEST_ZONE = timedelta(hours=14)
 
 
 class RecordValidator:
@@ -159,6 +168,17 @@ class RecordValidator:
                 )
             )
         return day
+
+
+def reference_day(as_of: date | None = None, now: datetime | None = None) -> date:
+    """The last day that is not in the future: `as_of`, or today in the earliest time zone.
+
+    UTC+14 is the first zone to reach a new day, so no pipeline anywhere is
+    told that today's record is from the future.
+    """
+    if as_of is not None:
+        return as_of
+    return ((now or datetime.now(UTC)) + _EARLIEST_ZONE).date()
 
 
 def parse_day(raw: str) -> int | None:

@@ -30,7 +30,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -39,12 +39,11 @@ from ..config import Config
 from ..duplicates import DuplicateGuard, Origin
 from ..records import CorruptItem, discover_files, display_path, read_records
 from ..result import CheckResult, Finding, Status
-from ..validation import Defect, RecordValidator
+from ..validation import Defect, RecordValidator, reference_day
 
 __all__ = ["check_integrity", "reference_day"]
 
 CHECK = "integrity"
-_EARLIEST_ZONE = timedelta(hours=14)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,13 +52,6 @@ class _FailedRecord:
     path: str
     line: int | None
     defects: tuple[Defect, ...]
-
-
-def reference_day(as_of: date | None = None, now: datetime | None = None) -> date:
-    """The last day that is not in the future."""
-    if as_of is not None:
-        return as_of
-    return ((now or datetime.now(UTC)) + _EARLIEST_ZONE).date()
 
 
 def check_integrity(
@@ -73,7 +65,8 @@ def check_integrity(
     """Run the integrity gate over record files and directories."""
     started = time.perf_counter()
     cwd = (cwd or Path.cwd()).resolve()
-    discovery = discover_files(paths)
+    # Quarantined records (and their sidecars) are out of the gate by definition.
+    discovery = discover_files(paths, exclude=(config.paths.quarantine,))
     scan = _Scan(config, reference_day(as_of, now).toordinal())
     with _gc_paused():
         for file in discovery.files:
