@@ -445,3 +445,88 @@ def test_make_dirs_durable_creates_and_fsyncs_each_new_level(
 
     assert (tmp_path / "a" / "b" / "c").is_dir()
     assert synced == [str(tmp_path), str(tmp_path / "a"), str(tmp_path / "a" / "b")]
+
+
+def test_a_name_at_the_filesystem_limit_can_be_written(tmp_path: Path) -> None:
+    target = tmp_path / ("n" * 250)
+
+    atomic_write(target, NEW)
+
+    assert target.read_bytes() == NEW
+    assert _listing(tmp_path) == [target.name]
+
+
+def test_setuid_and_setgid_bits_are_not_copied(tmp_path: Path) -> None:
+    target = tmp_path / "tool"
+    target.write_bytes(OLD)
+    target.chmod(0o6755)
+
+    atomic_write(target, NEW)
+
+    assert stat.S_IMODE(target.stat().st_mode) == 0o755
+
+
+def test_a_failing_cleanup_does_not_hide_the_original_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def failing_replace(src: object, dst: object) -> None:
+        raise OSError(errno.EXDEV, "Invalid cross-device link")
+
+    def failing_unlink(path: object) -> None:
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(os, "replace", failing_replace)
+    monkeypatch.setattr(os, "unlink", failing_unlink)
+    with pytest.raises(OSError) as caught:
+        atomic_write(tmp_path / "x", NEW)
+
+    assert caught.value.errno == errno.EXDEV
+
+
+def test_batch_renames_that_happened_are_fsynced_when_a_later_one_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    targets = [tmp_path / f"{i}.txt" for i in range(3)]
+    real_replace, real_fsync = os.replace, os.fsync
+    calls = {"replace": 0}
+    directory_fsyncs: list[int] = []
+
+    def second_replace_fails(src: str, dst: str) -> None:
+        calls["replace"] += 1
+        if calls["replace"] == 2:
+            raise OSError(errno.EIO, "Input/output error")
+        real_replace(src, dst)
+
+    def recording_fsync(fd: int) -> None:
+        if stat.S_ISDIR(os.fstat(fd).st_mode):
+            directory_fsyncs.append(fd)
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "replace", second_replace_fails)
+    monkeypatch.setattr(os, "fsync", recording_fsync)
+    with pytest.raises(OSError):
+        atomic_write_many((t, NEW) for t in targets)
+
+    assert targets[0].read_bytes() == NEW
+    assert not targets[1].exists() and not targets[2].exists()
+    assert len(directory_fsyncs) == 1
+    assert _temp_files(tmp_path) == []
+
+
+def test_sweep_skips_an_orphan_that_vanishes_mid_sweep(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    now = 1_760_000_000.0
+    vanishing = _orphan(tmp_path, "a.json", b"renamed by its writer", 7200, now)
+    staying = _orphan(tmp_path, "b.json", b"orphan", 7200, now)
+    real_lstat = Path.lstat
+
+    def lstat_then_vanish(self: Path) -> os.stat_result:
+        if self == vanishing:
+            raise FileNotFoundError(errno.ENOENT, "gone", str(self))
+        return real_lstat(self)
+
+    monkeypatch.setattr(Path, "lstat", lstat_then_vanish)
+    swept = sweep_orphans(tmp_path, 60, tmp_path / "quarantine", now=now)
+
+    assert [s.original for s in swept] == [staying]

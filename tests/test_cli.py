@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
@@ -452,3 +453,51 @@ def test_year_one_record_is_not_an_internal_error(tmp_path: Path) -> None:
 
     assert "internal error" not in proc.stderr
     assert proc.returncode == 0, proc.stderr
+
+
+# --- --fix ---------------------------------------------------------------------------------------
+
+
+def _snapshot(root: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(root)): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and ".opsguard" not in p.parts
+    }
+
+
+def test_without_fix_the_plan_is_printed_and_nothing_changes(
+    in_tmp: Path, defects: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shutil.copytree(defects, in_tmp / "records")
+    before = _snapshot(in_tmp)
+
+    assert main(["integrity", "records"]) == 1
+
+    out = capsys.readouterr().out
+    assert "`opsguard integrity --fix` would" in out
+    assert "fix band records/band-mismatch.json:1 /band 'good' -> 'poor'" in out
+    assert "quarantine records/duplicate.json (duplicate)" in out
+    assert out.splitlines()[-1].startswith("verdict: FAIL")
+    assert _snapshot(in_tmp) == before
+
+
+def test_fix_repairs_then_checks_again_and_is_idempotent(
+    in_tmp: Path, defects: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shutil.copytree(defects, in_tmp / "records")
+
+    assert main(["integrity", "records", "--fix"]) == 1  # defects needing a human remain
+    first = capsys.readouterr().out
+    assert "2 band fixes, 3 quarantined, 0 skipped" in first
+    result = json.loads((in_tmp / ".opsguard/results/integrity.json").read_text())
+    counts = result["summary"]["counts"]
+    assert "band-mismatch" not in counts and "duplicate" not in counts
+    assert "corrupt-json" not in counts
+    assert (in_tmp / "data" / "quarantine" / "records").is_dir()
+    after_first = _snapshot(in_tmp)
+
+    assert main(["integrity", "records", "--fix"]) == 1
+    second = capsys.readouterr().out
+    assert "0 band fixes, 0 quarantined, 0 skipped" in second
+    assert _snapshot(in_tmp) == after_first

@@ -49,6 +49,8 @@ __all__ = [
 
 TEMP_SUFFIX = ".tmp"
 # `.NAME.<12 hex>.tmp`: the names _create_temp makes, and only those.
+# Room for the target's name in a temp name: 255 - len("." + "." + 12 hex + ".tmp").
+_NAME_ROOM = 255 - 18
 TEMP_PATTERN = re.compile(r"^\.(?P<name>.+)\.[0-9a-f]{12}\.tmp$")
 _OPEN_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 
@@ -66,9 +68,11 @@ def atomic_write(
     for concurrent readers, but after a power loss the file may hold the old
     content or be empty. Use it only for data that can be regenerated.
 
-    On any error the temp file is removed, the target is untouched and the
-    original exception propagates; an fsync error is never retried (the page
-    cache may already have dropped the data).
+    On any error up to the rename the temp file is removed, the target is
+    untouched and the original exception propagates; an fsync error is never
+    retried (the page cache may already have dropped the data). An error from
+    the directory fsync, after the rename, also propagates: the target then
+    holds the new bytes, but their durability is not guaranteed.
     """
     payload = data.encode(encoding) if isinstance(data, str) else bytes(data)
     target = _resolve_target(path)
@@ -98,6 +102,7 @@ def atomic_write_many(
     """
     staged: list[tuple[Path, Path]] = []
     seen: set[Path] = set()
+    renamed: set[Path] = set()
     try:
         for path, data in items:
             target = _resolve_target(path)
@@ -112,13 +117,16 @@ def atomic_write_many(
             temp, target = staged[0]
             os.replace(temp, target)
             staged.pop(0)
+            renamed.add(target.parent)
     except BaseException:
         for temp, _ in staged:
             _discard(temp)
         raise
-    if durable:
-        for directory in sorted({target.parent for target in seen}):
-            fsync_directory(directory)
+    finally:
+        # Renames that happened must become durable, whether or not the batch finished.
+        if durable:
+            for directory in sorted(renamed):
+                fsync_directory(directory)
 
 
 @overload
@@ -157,7 +165,11 @@ def atomic_open(
 def _atomic_open(target: Path, mode: str, durable: bool, encoding: str) -> Iterator[IO[Any]]:
     temp, fd = _create_temp(target)
     try:
-        raw = io.FileIO(fd, "wb", closefd=True)
+        try:
+            raw = io.FileIO(fd, "wb", closefd=True)
+        except BaseException:
+            os.close(fd)
+            raise
         handle: IO[Any] = (
             io.BufferedWriter(raw)
             if mode == "wb"
@@ -205,9 +217,10 @@ def _write_all(fd: int, payload: bytes, durable: bool) -> None:
 
 def _create_temp(target: Path) -> tuple[Path, int]:
     """Create the temp file beside `target`, with the target's permission bits if it exists."""
-    temp = target.parent / f".{target.name}.{secrets.token_hex(6)}{TEMP_SUFFIX}"
+    temp = target.parent / f".{_short(target.name)}.{secrets.token_hex(6)}{TEMP_SUFFIX}"
     try:
-        mode: int | None = os.stat(target).st_mode & 0o7777
+        # Permission bits only: setuid/setgid must not carry over to a file we now own.
+        mode: int | None = os.stat(target).st_mode & 0o777
     except FileNotFoundError:
         mode = None
     fd = os.open(temp, _OPEN_FLAGS, 0o666)
@@ -221,8 +234,18 @@ def _create_temp(target: Path) -> tuple[Path, int]:
     return temp, fd
 
 
+def _short(name: str) -> str:
+    """`name`, cut so that the temp name stays within NAME_MAX (255 bytes)."""
+    encoded = name.encode("utf-8", "surrogateescape")
+    if len(encoded) <= _NAME_ROOM:
+        return name
+    return encoded[:_NAME_ROOM].decode("utf-8", "ignore")
+
+
 def _discard(temp: Path) -> None:
-    with contextlib.suppress(FileNotFoundError):
+    # Best effort: the caller's original exception matters more than a cleanup error,
+    # and a temp that cannot be removed is an orphan for sweep_orphans.
+    with contextlib.suppress(OSError):
         os.unlink(temp)
 
 
@@ -267,7 +290,7 @@ def sweep_orphans(
     *,
     now: float | None = None,
 ) -> list[SweptOrphan]:
-    """Move opsguard temp files older than `older_than` seconds into `quarantine/orphans/`.
+    """Move opsguard temp files at least `older_than` seconds old into `quarantine/orphans/`.
 
     An orphan may be the only surviving copy of data whose writer died after
     writing but before renaming, so it is moved, never deleted, keeping its
@@ -292,16 +315,19 @@ def sweep_orphans(
             if not TEMP_PATTERN.match(name):
                 continue
             path = Path(current, name)
-            info = path.lstat()
-            age = clock - info.st_mtime
-            if not stat.S_ISREG(info.st_mode) or age <= older_than:
-                continue
-            entry = quarantine_file(
-                path,
-                quarantine_root,
-                kind="orphans",
-                reason=f"temp file of a writer that did not finish (age {age:.0f} s)",
-                base=root,
-            )
+            try:
+                info = path.lstat()
+                age = clock - info.st_mtime
+                if not stat.S_ISREG(info.st_mode) or age < older_than:
+                    continue
+                entry = quarantine_file(
+                    path,
+                    quarantine_root,
+                    kind="orphans",
+                    reason=f"temp file of a writer that did not finish (age {age:.0f} s)",
+                    base=root,
+                )
+            except FileNotFoundError:
+                continue  # its writer renamed or removed it meanwhile: not an orphan
             swept.append(SweptOrphan(path, entry.stored, info.st_size, age))
     return swept

@@ -19,3 +19,21 @@ INTEGRITY_CODES: dict[str, str] = {
     "duplicate": "A second record with the same (date, normalized schema_version) key.",
     "no-records": "The window holds fewer records than min_records, so nothing can be gated.",
 }
+
+FAULT_CODES: dict[str, str] = {
+    "matrix-failure": "An injected OSError (errno at open, write, fsync, replace or directory "
+    "fsync) changed the target, left a file or fd behind, did not reach the caller, or the "
+    "writer never made that call.",
+    "corrupt-after-crash": "After a SIGKILL the target was missing, empty, truncated, mixed "
+    "or not one complete version.",
+    "torn-read": "A concurrent reader saw a target that was not one complete version.",
+    "writer-error": "The writer raised on an ordinary crash-trial write, so it cannot be judged.",
+    "syscall-kill-corruption": "Killing the writer before one of its system calls left the "
+    "target neither the old nor the new bytes.",
+    "syscall-order": "The traced system calls break the protocol: O_EXCL temp, write, "
+    "fsync(temp), rename onto the target, fsync(directory).",
+    "syscall-kill-missed": "A strace kill did not land on the intended call (warning: that "
+    "kill point was not tested).",
+    "negative-control-undetected": "The deliberately unsafe naive_write passed the crash "
+    "trials: the harness could not detect corruption, so its pass proves nothing.",
+}

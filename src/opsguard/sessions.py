@@ -19,7 +19,7 @@ import sys
 
 import nox
 
-__all__ = ["integrity"]
+__all__ = ["atomic_write_fault", "integrity"]
 
 
 def _run_opsguard(session: nox.Session, command: str) -> None:
@@ -31,3 +31,9 @@ def _run_opsguard(session: nox.Session, command: str) -> None:
 def integrity(session: nox.Session) -> None:
     """Integrity gate over the configured records (posargs go to `opsguard integrity`)."""
     _run_opsguard(session, "integrity")
+
+
+@nox.session(python=False, name="atomic-write-fault")
+def atomic_write_fault(session: nox.Session) -> None:
+    """Fault harness for crash-safe writes (posargs go to `opsguard fault`, e.g. --writer)."""
+    _run_opsguard(session, "fault")

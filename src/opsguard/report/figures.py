@@ -20,7 +20,24 @@ def _integrity(summary: Mapping[str, Any]) -> str:
     )
 
 
-_FIGURES: dict[str, Callable[[Mapping[str, Any]], str]] = {"integrity": _integrity}
+def _fault(summary: Mapping[str, Any]) -> str:
+    if summary["syscall_order_ok"] is None:
+        syscalls = f"syscall kills skipped ({summary.get('skipped') or 'not run'})"
+    else:
+        order = "order ok" if summary["syscall_order_ok"] else "order VIOLATED"
+        syscalls = f"{summary['syscall_kill_points']} syscall kill points, {order}"
+    return (
+        f"{summary['trials']} crash trials, {summary['corrupt']} corrupt, "
+        f"{summary['bad_reads']} bad reads; "
+        f"matrix {summary['matrix_failures']}/{summary['matrix_cases']} cases failed; "
+        f"{syscalls}; writer {summary['writer']}"
+    )
+
+
+_FIGURES: dict[str, Callable[[Mapping[str, Any]], str]] = {
+    "integrity": _integrity,
+    "atomic-write-fault": _fault,
+}
 
 
 def key_figure(result: CheckResult) -> str:
