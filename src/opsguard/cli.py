@@ -8,21 +8,22 @@ stderr and never a traceback. Each subcommand lives in `opsguard.commands`.
 from __future__ import annotations
 
 import argparse
+import importlib
+import importlib.util
 import os
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from . import __version__
+from . import __version__, commands
 from .commands import EXIT_ERROR
-from .commands import fault as fault_command
-from .commands import integrity as integrity_command
 from .config import DEBUG_ENV
 from .errors import OpsguardError
 
 __all__ = ["build_parser", "main"]
 
-_COMMANDS = (integrity_command, fault_command)
+# Subcommands in the order `--help` lists them; each is `opsguard.commands.<name>`.
+COMMANDS = ("integrity", "privacy", "retention", "fault", "report", "gate")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -35,9 +36,10 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="opsguard", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"opsguard {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    for command in _COMMANDS:
-        command.register(commands)
+    subparsers = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    for name in COMMANDS:
+        if importlib.util.find_spec(f"{commands.__name__}.{name}") is not None:
+            importlib.import_module(f"{commands.__name__}.{name}").register(subparsers)
     return parser
 
 
