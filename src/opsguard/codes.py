@@ -37,3 +37,14 @@ FAULT_CODES: dict[str, str] = {
     "negative-control-undetected": "The deliberately unsafe naive_write passed the crash "
     "trials: the harness could not detect corruption, so its pass proves nothing.",
 }
+
+
+def code_help(check: str, code: str) -> str:
+    """The one-line help of a check's finding code ("" for a code this version does not know)."""
+    return _CODES_BY_CHECK.get(check, {}).get(code, "")
+
+
+_CODES_BY_CHECK: dict[str, dict[str, str]] = {
+    "integrity": INTEGRITY_CODES,
+    "atomic-write-fault": FAULT_CODES,
+}

@@ -40,6 +40,7 @@ __all__ = [
     "IntegrityConfig",
     "Paths",
     "PrivacyConfig",
+    "ReportConfig",
     "RetentionConfig",
     "RetentionRoot",
     "Suppression",
@@ -138,6 +139,14 @@ class RetentionConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class ReportConfig:
+    """Where `opsguard report` writes its views, and how many findings the PR comment shows."""
+
+    dir: Path = Path(".opsguard")
+    max_findings: int = 10
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """The whole configuration. `root` is the config file's directory (or the cwd)."""
 
@@ -150,6 +159,7 @@ class Config:
     integrity: IntegrityConfig
     privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
     retention: RetentionConfig = field(default_factory=RetentionConfig)
+    report: ReportConfig = field(default_factory=ReportConfig)
 
 
 # The schema: section -> key -> kind. "" is the top-level table.
@@ -173,6 +183,7 @@ _SCHEMA: dict[str, dict[str, str]] = {
         "safe_keys": "strs",
         "suppressions": "suppressions",
     },
+    "report": {"dir": "path", "max_findings": "int"},
     "retention": {
         "days": "int",
         "telemetry_days": "int",
@@ -206,6 +217,8 @@ _DEFAULTS: dict[tuple[str, str], Any] = {
     ("privacy", "allow"): [],
     ("privacy", "safe_keys"): [],
     ("privacy", "suppressions"): [],
+    ("report", "dir"): ".opsguard",
+    ("report", "max_findings"): 10,
     ("retention", "days"): RetentionConfig().days,
     ("retention", "telemetry_days"): None,
     ("retention", "quarantine_days"): None,
@@ -459,6 +472,7 @@ def _build(settings: dict[tuple[str, str], _Setting], root: Path, source: Path |
         ),
         privacy=_build_privacy(get, origin),
         retention=_build_retention(get, origin),
+        report=_build_report(get, origin),
     )
 
 
@@ -493,6 +507,13 @@ def _build_privacy(get: Any, origin: Any) -> PrivacyConfig:
         safe_keys=tuple(get("privacy", "safe_keys")),
         suppressions=tuple(get("privacy", "suppressions")),
     )
+
+
+def _build_report(get: Any, origin: Any) -> ReportConfig:
+    max_findings = get("report", "max_findings")
+    if max_findings < 0:
+        raise ConfigError(f"{origin('report', 'max_findings')}: must be 0 or more")
+    return ReportConfig(dir=get("report", "dir"), max_findings=max_findings)
 
 
 def _build_retention(get: Any, origin: Any) -> RetentionConfig:

@@ -19,7 +19,7 @@ import sys
 
 import nox
 
-__all__ = ["atomic_write_fault", "integrity"]
+__all__ = ["atomic_write_fault", "integrity", "report"]
 
 
 def _run_opsguard(session: nox.Session, command: str) -> None:
@@ -37,3 +37,11 @@ def integrity(session: nox.Session) -> None:
 def atomic_write_fault(session: nox.Session) -> None:
     """Fault harness for crash-safe writes (posargs go to `opsguard fault`, e.g. --writer)."""
     _run_opsguard(session, "fault")
+
+
+# Registered last so that a default `nox` run ends with it: every view of every result,
+# whatever the guards above concluded (nox runs every selected session, failed or not).
+@nox.session(python=False)
+def report(session: nox.Session) -> None:
+    """Every view of the collected results (terminal, report.md, summary.md, SARIF, JSON)."""
+    _run_opsguard(session, "report")

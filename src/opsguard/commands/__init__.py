@@ -16,7 +16,7 @@ from pathlib import Path
 from ..atomic import atomic_write, make_dirs_durable
 from ..config import Config
 from ..errors import OpsguardError
-from ..report.terminal import render_check
+from ..report.terminal import render_check, use_color
 from ..result import CheckResult
 
 __all__ = [
@@ -102,7 +102,9 @@ def write_result_files(result: CheckResult, config: Config, json_out: Path | Non
 def deliver(result: CheckResult, config: Config, args: argparse.Namespace) -> int:
     """Write the result file(s), print the terminal view, and turn the status into an exit code."""
     write_result_files(result, config, args.json_out)
-    sys.stdout.write(render_check(result, max_findings=args.max_findings))
+    sys.stdout.write(
+        render_check(result, max_findings=args.max_findings, color=use_color(sys.stdout))
+    )
     return exit_code(result)
 
 

@@ -1,18 +1,68 @@
-"""Plain-text rendering for a terminal: verdict, counts by code, failing findings."""
+"""Plain-text rendering for a terminal: verdicts, key figures, failing findings.
+
+Colour only when asked for (`use_color`: a TTY and no `NO_COLOR`), so logs
+and pipes get plain text.
+"""
 
 from __future__ import annotations
 
+import os
 from collections import Counter
+from collections.abc import Sequence
+from typing import TextIO
 
 from ..result import CheckResult
+from .collect import overall_status
 from .figures import key_figure
 
-__all__ = ["render_check"]
+__all__ = ["render_check", "render_report", "use_color"]
 
 _VERDICT = {"pass": "PASS", "fail": "FAIL", "error": "ERROR"}
+_COLOR = {"pass": "\033[32m", "fail": "\033[31m", "error": "\033[33m"}
+_RESET = "\033[0m"
 
 
-def render_check(result: CheckResult, *, max_findings: int = 20) -> str:
+def use_color(stream: TextIO) -> bool:
+    """Colour for a terminal that wants it: a TTY, and `NO_COLOR` unset or empty."""
+    return not os.environ.get("NO_COLOR") and stream.isatty()
+
+
+def _verdict(status: str, color: bool) -> str:
+    word = _VERDICT[status]
+    return f"{_COLOR[status]}{word}{_RESET}" if color else word
+
+
+def render_report(
+    results: Sequence[CheckResult], *, max_findings: int = 20, color: bool = False
+) -> str:
+    """The compact table of every check (verdict, key figure) and the failing findings."""
+    if not results:
+        return "opsguard report: no results\n"
+    width = max(len(r.check) for r in results)
+    lines = ["opsguard report", ""]
+    lines += [
+        f"  {r.check:<{width}}  {_verdict(r.status, color)}{' ' * (6 - len(r.status))}"
+        f"{key_figure(r)}"
+        for r in results
+    ]
+    failing = [(r.check, f) for r in results for f in r.findings if f.severity == "error"]
+    if failing:
+        lines += ["", f"  failing findings ({len(failing)}):"]
+        for check, finding in failing[:max_findings]:
+            pointer = f" {finding.pointer}" if finding.pointer else ""
+            lines.append(
+                f"  {check}: {finding.location()}: {finding.code}{pointer}: "
+                f"{_one_line(finding.message)}"
+            )
+        if len(failing) > max_findings:
+            lines.append(f"  ... and {len(failing) - max_findings} more (see summary.md)")
+    status = overall_status(tuple(results))
+    passed = sum(1 for r in results if r.passed)
+    lines += ["", f"verdict: {_verdict(status, color)} ({passed} of {len(results)} checks passed)"]
+    return "\n".join(lines) + "\n"
+
+
+def render_check(result: CheckResult, *, max_findings: int = 20, color: bool = False) -> str:
     """Render one check: header with the key figure, counts, findings, reasons, verdict."""
     lines = [f"opsguard {result.check}: {key_figure(result)}"]
     counts = result.summary.get("counts")
@@ -43,7 +93,7 @@ def render_check(result: CheckResult, *, max_findings: int = 20) -> str:
 
     reasons = result.summary.get("reasons")
     lines.append("")
-    verdict = f"verdict: {_VERDICT[result.status]}"
+    verdict = f"verdict: {_verdict(result.status, color)}"
     if result.status != "pass" and isinstance(reasons, list) and reasons:
         verdict += " - " + "; ".join(str(r) for r in reasons)
     lines.append(verdict)

@@ -1,0 +1,55 @@
+"""Escaping of user-controlled text (paths, keys, messages) for each output format.
+
+A file name is data the PR author controls. Rendered raw into a PR comment it
+could break the table (`|`), inject HTML (`<script>`, `<details>`), close the
+hidden state marker (`-->`), or notify a team (`@org/team`). Every string a
+finding carries goes through these functions before it reaches markdown or a
+workflow command; none of them can fail.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["md_code", "md_text", "workflow_data", "workflow_property"]
+
+# Inline markdown syntax, escaped with a backslash. `-` and `.` only matter at the start
+# of a line, which one-line text inside a sentence or a table cell never is.
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~])")
+_WHITESPACE = re.compile(r"\s+")
+
+
+def md_text(text: str) -> str:
+    """Plain text safe in a markdown sentence or table cell: one line, no markup, tag or mention."""
+    one_line = _WHITESPACE.sub(" ", text).strip()
+    html_safe = one_line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    # `&gt;` above already defused blockquotes and comment ends; `@` must not ping anyone.
+    return _MD_SPECIAL.sub(r"\\\1", html_safe).replace("@", "&#64;")
+
+
+def md_code(text: str) -> str:
+    """Text shown as code (a path, a key): HTML `<code>` with entities, never a broken span.
+
+    A markdown code span cannot hold an unbalanced backtick and still breaks a
+    table on `|`; `<code>` with escaped content has neither problem.
+    """
+    one_line = _WHITESPACE.sub(" ", text).strip()
+    escaped = (
+        one_line.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("|", "&#124;")
+        .replace("`", "&#96;")
+        .replace("@", "&#64;")
+    )
+    return f"<code>{escaped}</code>"
+
+
+def workflow_data(text: str) -> str:
+    """The message part of a GitHub workflow command (`::error ...::MESSAGE`)."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def workflow_property(text: str) -> str:
+    """A property value of a workflow command (`file=`, `title=`): data escapes plus `:` and `,`."""
+    return workflow_data(text).replace(":", "%3A").replace(",", "%2C")

@@ -1,0 +1,105 @@
+"""SARIF 2.1.0, ready for `github/codeql-action/upload-sarif`.
+
+One run, one rule per finding code (with its help text from `codes`), one
+result per finding. Locations are relative URIs against `%SRCROOT%` (absolute
+paths outside the working directory become `file://` URIs).
+`partialFingerprints` hash the check, code, path and JSON pointer — not the
+line — so an alert survives the finding moving to another line; identical
+keys in one file are told apart by their order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import PurePosixPath
+from typing import Any
+from urllib.parse import quote
+
+import orjson
+
+from .. import __version__
+from ..codes import code_help
+from ..result import CheckResult, Finding
+
+__all__ = ["FINGERPRINT_KEY", "render_sarif"]
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+FINGERPRINT_KEY = "opsguardFinding/v1"
+INFORMATION_URI = "https://github.com/org/opsguard"
+
+
+def render_sarif(results: Sequence[CheckResult]) -> bytes:
+    rules: dict[str, dict[str, Any]] = {}
+    for result in results:
+        for finding in result.findings:
+            if finding.code not in rules:
+                rules[finding.code] = _rule(result.check, finding.code)
+    index = {code: i for i, code in enumerate(rules)}
+    seen: Counter[tuple[str, str, str, str]] = Counter()
+    sarif_results = []
+    for result in results:
+        for finding in result.findings:
+            key = (result.check, finding.code, finding.path, finding.pointer)
+            occurrence = seen[key]
+            seen[key] += 1
+            sarif_results.append(_result(result.check, finding, index[finding.code], occurrence))
+    log = {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "opsguard",
+                        "version": __version__,
+                        "informationUri": INFORMATION_URI,
+                        "rules": list(rules.values()),
+                    }
+                },
+                "results": sarif_results,
+            }
+        ],
+    }
+    return orjson.dumps(log, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
+
+
+def fingerprint(check: str, finding: Finding, occurrence: int = 0) -> str:
+    material = "\x1f".join((check, finding.code, finding.path, finding.pointer, str(occurrence)))
+    return hashlib.sha256(material.encode()).hexdigest()
+
+
+def _rule(check: str, code: str) -> dict[str, Any]:
+    text = code_help(check, code) or f"opsguard {check} finding {code}."
+    return {
+        "id": code,
+        "name": "".join(part.capitalize() for part in code.split("-")),
+        "shortDescription": {"text": text},
+        "fullDescription": {"text": text},
+        "help": {"text": f"{text} See the opsguard documentation for the {check} check."},
+        "defaultConfiguration": {"level": "error"},
+        "properties": {"tags": ["opsguard", check]},
+    }
+
+
+def _result(check: str, finding: Finding, rule_index: int, occurrence: int) -> dict[str, Any]:
+    physical: dict[str, Any] = {"artifactLocation": _artifact(finding.path)}
+    if finding.line is not None:
+        physical["region"] = {"startLine": finding.line}
+    return {
+        "ruleId": finding.code,
+        "ruleIndex": rule_index,
+        "level": "error" if finding.severity == "error" else "warning",
+        "message": {"text": finding.message or finding.code},
+        "locations": [{"physicalLocation": physical}],
+        "partialFingerprints": {FINGERPRINT_KEY: fingerprint(check, finding, occurrence)},
+        "properties": {"check": check, "pointer": finding.pointer},
+    }
+
+
+def _artifact(path: str) -> dict[str, Any]:
+    posix = PurePosixPath(path)
+    if posix.is_absolute():
+        return {"uri": "file://" + quote(path)}
+    return {"uri": quote(path), "uriBaseId": "%SRCROOT%"}
