@@ -17,31 +17,31 @@ __all__ = ["md_code", "md_text", "workflow_data", "workflow_property"]
 # of a line, which one-line text inside a sentence or a table cell never is.
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~])")
 _WHITESPACE = re.compile(r"\s+")
+# Inside <code>: markdown syntax and `@`, as numeric entities (`&` `<` `>` are done first).
+_CODE_SPECIAL = re.compile(r"[\\`*_{}\[\]()#+!|~@]")
 
 
 def md_text(text: str) -> str:
     """Plain text safe in a markdown sentence or table cell: one line, no markup, tag or mention."""
     one_line = _WHITESPACE.sub(" ", text).strip()
     html_safe = one_line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    # `&gt;` above already defused blockquotes and comment ends; `@` must not ping anyone.
-    return _MD_SPECIAL.sub(r"\\\1", html_safe).replace("@", "&#64;")
+    # `&gt;` above already defused blockquotes and comment ends. GitHub decodes `&#64;`
+    # before it looks for mentions, so a zero-width space is what keeps `@org/team` quiet.
+    return _MD_SPECIAL.sub(r"\\\1", html_safe).replace("@", "@\u200b")
 
 
 def md_code(text: str) -> str:
     """Text shown as code (a path, a key): HTML `<code>` with entities, never a broken span.
 
     A markdown code span cannot hold an unbalanced backtick and still breaks a
-    table on `|`; `<code>` with escaped content has neither problem.
+    table on `|`; `<code>` with escaped content has neither problem. GitHub
+    still parses markdown between raw `<code>` tags, so every character with a
+    markdown meaning (a link, emphasis, a backslash before `</code>`) becomes
+    an entity too; mentions are not looked for inside code.
     """
     one_line = _WHITESPACE.sub(" ", text).strip()
-    escaped = (
-        one_line.replace("&", "&amp;")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-        .replace("|", "&#124;")
-        .replace("`", "&#96;")
-        .replace("@", "&#64;")
-    )
+    escaped = one_line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    escaped = _CODE_SPECIAL.sub(lambda m: f"&#{ord(m.group())};", escaped)
     return f"<code>{escaped}</code>"
 
 

@@ -62,7 +62,7 @@ def render_comment(
 ) -> str:
     """The sticky PR comment: verdict, one row per check, failing findings folded away."""
     attempts: list[Callable[[], str]] = []
-    per_check = max_findings
+    per_check = max(max_findings, 0)
     while True:
         attempts.append(_comment_builder(results, context, per_check, fold_passing=False))
         if per_check == 0:
@@ -97,13 +97,13 @@ def render_summary(
         for position, finding in enumerate(result.findings):
             row = _finding_row(finding)
             size += len(row.encode()) + 1
-            if size > limit - 512:
-                rest = len(result.findings) - position
-                lines.append("")
-                lines.append(
-                    f"_The summary reached GitHub's 1 MiB limit: {rest} more finding(s) of "
-                    f"{md_text(result.check)} are in the result file._"
-                )
+            rest = len(result.findings) - position
+            note = (
+                f"\n_The summary reached GitHub's 1 MiB limit: {rest} more finding(s) of "
+                f"{md_text(result.check)} are in the result file._"
+            )
+            if size + len(note.encode()) + 2 > limit:
+                lines.append(note)
                 sections.append("\n".join(lines))
                 return "\n".join([*head, *sections]) + "\n"
             lines.append(row)

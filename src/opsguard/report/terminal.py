@@ -41,8 +41,8 @@ def render_report(
     width = max(len(r.check) for r in results)
     lines = ["opsguard report", ""]
     lines += [
-        f"  {r.check:<{width}}  {_verdict(r.status, color)}{' ' * (6 - len(r.status))}"
-        f"{key_figure(r)}"
+        f"  {_one_line(r.check):<{width}}  {_verdict(r.status, color)}"
+        f"{' ' * (6 - len(r.status))}{_one_line(key_figure(r))}"
         for r in results
     ]
     failing = [(r.check, f) for r in results for f in r.findings if f.severity == "error"]
@@ -51,8 +51,9 @@ def render_report(
         for check, finding in failing[:max_findings]:
             pointer = f" {finding.pointer}" if finding.pointer else ""
             lines.append(
-                f"  {check}: {finding.location()}: {finding.code}{pointer}: "
-                f"{_one_line(finding.message)}"
+                _one_line(
+                    f"  {check}: {finding.location()}: {finding.code}{pointer}: {finding.message}"
+                )
             )
         if len(failing) > max_findings:
             lines.append(f"  ... and {len(failing) - max_findings} more (see summary.md)")
@@ -64,7 +65,7 @@ def render_report(
 
 def render_check(result: CheckResult, *, max_findings: int = 20, color: bool = False) -> str:
     """Render one check: header with the key figure, counts, findings, reasons, verdict."""
-    lines = [f"opsguard {result.check}: {key_figure(result)}"]
+    lines = [_one_line(f"opsguard {result.check}: {key_figure(result)}")]
     counts = result.summary.get("counts")
     if isinstance(counts, dict) and counts:
         width = max(len(code) for code in counts)
@@ -80,7 +81,7 @@ def render_check(result: CheckResult, *, max_findings: int = 20, color: bool = F
         for finding in shown:
             pointer = f" {finding.pointer}" if finding.pointer else ""
             lines.append(
-                f"  {finding.location()}: {finding.code}{pointer}: {_one_line(finding.message)}"
+                _one_line(f"  {finding.location()}: {finding.code}{pointer}: {finding.message}")
             )
         if len(errors) > len(shown):
             lines.append(f"  ... and {len(errors) - len(shown)} more (all are in the result JSON)")
@@ -101,4 +102,10 @@ def render_check(result: CheckResult, *, max_findings: int = 20, color: bool = F
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.split())
+    """Fold every whitespace run (newlines included) so one finding is one line.
+
+    Keeps the leading indentation, so no line can start with `::` and be taken
+    for a workflow command when stdout is a GitHub Actions log.
+    """
+    indent = text[: len(text) - len(text.lstrip(" "))]
+    return indent + " ".join(text.split())
