@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
-from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 import pytest
+from support import load_json, run_opsguard
 
 import opsguard
 from opsguard.cli import main
@@ -37,36 +33,6 @@ def _clean_records(directory: Path, n: int = 3) -> Path:
     lines = [json.dumps(_record(f"2025-08-{10 + i:02d}")) for i in range(n)]
     (directory / "clean.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return directory
-
-
-def _env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("OPSGUARD_") and k != "RETENTION_DAYS"
-    }
-    env.update(extra or {})
-    return env
-
-
-def _opsguard(
-    args: Sequence[str], cwd: Path, env: Mapping[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "opsguard", *args],
-        cwd=cwd,
-        env=_env(env),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
-def _load(path: Path) -> dict[str, Any]:
-    data = json.loads(path.read_text(encoding="utf-8"))
-    assert isinstance(data, dict)
-    return data
 
 
 def _assert_one_line_error(stderr: str) -> None:
@@ -97,7 +63,7 @@ def test_defects_exit_1_and_json_follows_the_contract(
     code = main(["integrity", str(defects), "--json", "out.json"])
 
     assert code == 1
-    data = _load(in_tmp / "out.json")
+    data = load_json(in_tmp / "out.json")
     assert set(data) == {"schema", "check", "status", "summary", "findings", "duration_s"}
     assert data["schema"] == "opsguard.result/1"
     assert data["check"] == "integrity"
@@ -125,7 +91,7 @@ def test_results_dir_file_is_written_too(in_tmp: Path, defects: Path) -> None:
 def test_results_dir_flag_is_honoured(in_tmp: Path, defects: Path) -> None:
     assert main(["integrity", str(defects), "--results-dir", "custom/dir"]) == 1
 
-    assert _load(in_tmp / "custom" / "dir" / "integrity.json")["status"] == "fail"
+    assert load_json(in_tmp / "custom" / "dir" / "integrity.json")["status"] == "fail"
     assert not (in_tmp / ".opsguard").exists()
 
 
@@ -142,7 +108,7 @@ def test_results_dir_is_relative_to_the_config_file(
 
     assert main(["integrity", "--as-of", "2025-08-14"]) == 0
 
-    data = _load(tmp_path / ".opsguard" / "results" / "integrity.json")
+    data = load_json(tmp_path / ".opsguard" / "results" / "integrity.json")
     assert data["summary"]["threshold"] == 0.5
     assert data["summary"]["records"] == 3
     assert not (work / ".opsguard").exists()
@@ -260,7 +226,7 @@ EXIT_2_CASES = [
 def test_exit_2_is_one_line_without_traceback(tmp_path: Path, case: str) -> None:
     args, env = _exit_2_case(case, tmp_path)
 
-    proc = _opsguard(args, tmp_path, env)
+    proc = run_opsguard(args, tmp_path, env)
 
     assert proc.returncode == 2, (proc.stdout, proc.stderr)
     _assert_one_line_error(proc.stderr)
@@ -270,7 +236,7 @@ def test_exit_2_is_one_line_without_traceback(tmp_path: Path, case: str) -> None
 def test_config_typo_names_the_closest_key(tmp_path: Path) -> None:
     args, env = _exit_2_case("config-unknown-key", tmp_path)
 
-    proc = _opsguard(args, tmp_path, env)
+    proc = run_opsguard(args, tmp_path, env)
 
     assert "threshhold" in proc.stderr
     assert "'threshold'" in proc.stderr
@@ -279,7 +245,7 @@ def test_config_typo_names_the_closest_key(tmp_path: Path) -> None:
 def test_unknown_env_var_is_named(tmp_path: Path) -> None:
     args, env = _exit_2_case("unknown-env", tmp_path)
 
-    proc = _opsguard(args, tmp_path, env)
+    proc = run_opsguard(args, tmp_path, env)
 
     assert "OPSGUARD_THRESHOLD" in proc.stderr
 
@@ -323,14 +289,14 @@ def test_bad_input_is_a_finding_not_a_traceback(tmp_path: Path, case: str) -> No
     records = _clean_records(tmp_path / "records")
     _bad_input(case, records)
 
-    proc = _opsguard(
+    proc = run_opsguard(
         ["integrity", "records", "--as-of", "2025-08-14", "--json", "out.json"], tmp_path
     )
 
     assert proc.returncode == 1, (proc.stdout, proc.stderr)
     assert "Traceback" not in proc.stderr + proc.stdout
     assert proc.stderr == ""
-    data = _load(tmp_path / "out.json")
+    data = load_json(tmp_path / "out.json")
     assert BAD_INPUT_CODES[case] in data["summary"]["counts"]
     assert "verdict: FAIL" in proc.stdout
 
@@ -338,11 +304,11 @@ def test_bad_input_is_a_finding_not_a_traceback(tmp_path: Path, case: str) -> No
 def test_empty_directory_is_no_records(tmp_path: Path) -> None:
     (tmp_path / "records").mkdir()
 
-    proc = _opsguard(["integrity", "records", "--json", "out.json"], tmp_path)
+    proc = run_opsguard(["integrity", "records", "--json", "out.json"], tmp_path)
 
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
-    data = _load(tmp_path / "out.json")
+    data = load_json(tmp_path / "out.json")
     assert [f["code"] for f in data["findings"]] == ["no-records"]
     assert data["summary"]["counts"] == {"no-records": 1}
 
@@ -350,13 +316,13 @@ def test_empty_directory_is_no_records(tmp_path: Path) -> None:
 def test_directory_named_like_a_record_file_is_walked(tmp_path: Path) -> None:
     _clean_records(tmp_path / "records" / "x.json")
 
-    proc = _opsguard(
+    proc = run_opsguard(
         ["integrity", "records/x.json", "--as-of", "2025-08-14", "--json", "out.json"], tmp_path
     )
 
     assert proc.returncode == 0, (proc.stdout, proc.stderr)
     assert "Traceback" not in proc.stderr
-    data = _load(tmp_path / "out.json")
+    data = load_json(tmp_path / "out.json")
     assert data["summary"]["files"] == 1
     assert data["summary"]["records"] == 3
 
@@ -366,13 +332,13 @@ def test_other_files_in_the_directory_are_skipped(tmp_path: Path) -> None:
     (records / "notes.txt").write_text("not a record\n", encoding="utf-8")
     (records / "dump.csv").write_bytes(b"\xff\xfe garbage")
 
-    proc = _opsguard(
+    proc = run_opsguard(
         ["integrity", "records", "--as-of", "2025-08-14", "--json", "out.json"], tmp_path
     )
 
     assert proc.returncode == 0, (proc.stdout, proc.stderr)
     assert "Traceback" not in proc.stderr
-    data = _load(tmp_path / "out.json")
+    data = load_json(tmp_path / "out.json")
     assert data["summary"]["skipped_files"] == 2
     assert data["summary"]["files"] == 1
 
@@ -406,7 +372,7 @@ def test_max_findings_truncates_with_a_count(
     assert main(["integrity", str(defects), "--max-findings", "2", "--json", "out.json"]) == 1
 
     out = capsys.readouterr().out
-    errors = [f for f in _load(in_tmp / "out.json")["findings"] if f["severity"] == "error"]
+    errors = [f for f in load_json(in_tmp / "out.json")["findings"] if f["severity"] == "error"]
     assert f"... and {len(errors) - 2} more" in out
     shown = [line for line in out.splitlines() if line.startswith(f"  {defects}/")]
     assert len(shown) == 2
@@ -417,19 +383,19 @@ def test_sample_passes_from_the_repo_root_with_configured_records(
 ) -> None:
     results = tmp_path / "results"
 
-    proc = _opsguard(["integrity", "--results-dir", str(results)], repo)
+    proc = run_opsguard(["integrity", "--results-dir", str(results)], repo)
 
     assert proc.returncode == 0, (proc.stdout, proc.stderr)
     assert "verdict: PASS" in proc.stdout
     assert proc.stderr == ""
-    data = _load(results / "integrity.json")
+    data = load_json(results / "integrity.json")
     assert data["status"] == "pass"
     assert data["summary"]["records"] == 60
     assert data["findings"] == []
 
 
 def test_defects_subprocess_exit_1(repo: Path, tmp_path: Path) -> None:
-    proc = _opsguard(["integrity", str(repo / "fixtures" / "defects")], tmp_path)
+    proc = run_opsguard(["integrity", str(repo / "fixtures" / "defects")], tmp_path)
 
     assert proc.returncode == 1
     assert proc.stderr == ""
@@ -438,7 +404,7 @@ def test_defects_subprocess_exit_1(repo: Path, tmp_path: Path) -> None:
 
 
 def test_version(tmp_path: Path) -> None:
-    proc = _opsguard(["--version"], tmp_path)
+    proc = run_opsguard(["--version"], tmp_path)
 
     assert proc.returncode == 0
     assert proc.stdout.strip() == f"opsguard {opsguard.__version__}"
@@ -449,7 +415,7 @@ def test_year_one_record_is_not_an_internal_error(tmp_path: Path) -> None:
     records.mkdir()
     (records / "r.jsonl").write_text(json.dumps(_record("0001-01-01")) + "\n", encoding="utf-8")
 
-    proc = _opsguard(["integrity", "records"], tmp_path)
+    proc = run_opsguard(["integrity", "records"], tmp_path)
 
     assert "internal error" not in proc.stderr
     assert proc.returncode == 0, proc.stderr

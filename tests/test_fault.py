@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import json
 import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pytest
+from support import clean_env, load_json, run_opsguard
 
 from opsguard.atomic import TEMP_PATTERN, atomic_write, fsync_directory
 from opsguard.checks.fault import CHECK, check_fault, load_writer, naive_write
@@ -330,39 +329,13 @@ def test_a_rename_before_fsync_is_an_order_violation(tmp_path: Path) -> None:
 # --- command line and Nox session ---------------------------------------------------------------
 
 
-def _env() -> dict[str, str]:
-    return {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("OPSGUARD_") and k != "RETENTION_DAYS"
-    }
-
-
-def _opsguard(args: Sequence[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "opsguard", "fault", *args],
-        cwd=cwd,
-        env=_env(),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-
-
-def _load(path: Path) -> Mapping[str, object]:
-    data = json.loads(path.read_text(encoding="utf-8"))
-    assert isinstance(data, dict)
-    return data
-
-
 def test_cli_default_writer_passes_and_writes_the_result(tmp_path: Path) -> None:
-    proc = _opsguard(["--trials", "20", "--seed", "3", "--json", "out.json"], tmp_path)
+    proc = run_opsguard(["fault", "--trials", "20", "--seed", "3", "--json", "out.json"], tmp_path)
 
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "verdict: PASS" in proc.stdout
     assert "20 crash trials, 0 corrupt" in proc.stdout
-    result = _load(tmp_path / "out.json")
+    result = load_json(tmp_path / "out.json")
     assert result["check"] == "atomic-write-fault"
     assert result["status"] == "pass"
     summary = result["summary"]
@@ -377,12 +350,14 @@ def test_cli_default_writer_passes_and_writes_the_result(tmp_path: Path) -> None
 
 
 def test_cli_naive_writer_exits_1_naming_the_corruption(tmp_path: Path) -> None:
-    proc = _opsguard(["--writer", "opsguard.checks.fault:naive_write", "--trials", "30"], tmp_path)
+    proc = run_opsguard(
+        ["fault", "--writer", "opsguard.checks.fault:naive_write", "--trials", "30"], tmp_path
+    )
 
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "verdict: FAIL" in proc.stdout
     assert "corrupt-after-crash" in proc.stdout or "torn-read" in proc.stdout
-    result = _load(tmp_path / ".opsguard" / "results" / "atomic-write-fault.json")
+    result = load_json(tmp_path / ".opsguard" / "results" / "atomic-write-fault.json")
     assert result["status"] == "fail"
 
 
@@ -391,7 +366,7 @@ def test_cli_naive_writer_exits_1_naming_the_corruption(tmp_path: Path) -> None:
     ["atomic_write", "no_such_module_xyz:write", "opsguard.atomic:nope", "opsguard:__version__"],
 )
 def test_cli_bad_writer_spec_is_exit_2_with_one_line(tmp_path: Path, spec: str) -> None:
-    proc = _opsguard(["--writer", spec, "--trials", "1"], tmp_path)
+    proc = run_opsguard(["fault", "--writer", spec, "--trials", "1"], tmp_path)
 
     assert proc.returncode == 2
     assert "Traceback" not in proc.stdout + proc.stderr
@@ -411,7 +386,7 @@ def test_nox_session_runs_the_harness_from_a_consumer_noxfile(tmp_path: Path) ->
     proc = subprocess.run(
         [sys.executable, "-m", "nox", "-f", str(noxfile), *session],
         cwd=work,
-        env=_env(),
+        env=clean_env(),
         capture_output=True,
         text=True,
         timeout=300,
@@ -419,7 +394,7 @@ def test_nox_session_runs_the_harness_from_a_consumer_noxfile(tmp_path: Path) ->
     )
 
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    result = _load(work / ".opsguard" / "results" / "atomic-write-fault.json")
+    result = load_json(work / ".opsguard" / "results" / "atomic-write-fault.json")
     assert result["status"] == "pass"
     summary = result["summary"]
     assert isinstance(summary, dict)

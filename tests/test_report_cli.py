@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import re
-import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from support import run_nox, run_opsguard
 from test_report_data import (
     all_pass_results,
     integrity_fail,
@@ -83,28 +82,6 @@ def _one_error_line(stderr: str) -> str:
     assert len(lines) == 1, stderr
     assert lines[0].startswith("opsguard: error: ")
     return lines[0]
-
-
-def _subprocess_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("OPSGUARD_", "GITHUB_")) and k not in {"RETENTION_DAYS", "NO_COLOR"}
-    }
-    env.update(extra or {})
-    return env
-
-
-def _opsguard(args: Sequence[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "opsguard", *args],
-        cwd=cwd,
-        env=_subprocess_env(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 def parse_github_output(text: str) -> dict[str, str]:
@@ -246,10 +223,10 @@ def test_gate_exit_codes_of_the_real_process(tmp_path: Path) -> None:
     write_result(tmp_path / "fail", integrity_fail())
     (tmp_path / "empty").mkdir()
 
-    assert _opsguard(["gate", "--results-dir", "pass"], tmp_path).returncode == 0
-    assert _opsguard(["gate", "--results-dir", "fail"], tmp_path).returncode == 1
+    assert run_opsguard(["gate", "--results-dir", "pass"], tmp_path).returncode == 0
+    assert run_opsguard(["gate", "--results-dir", "fail"], tmp_path).returncode == 1
     for directory in ("empty", "missing"):
-        proc = _opsguard(["gate", "--results-dir", directory], tmp_path)
+        proc = run_opsguard(["gate", "--results-dir", directory], tmp_path)
         assert proc.returncode == 2
         _one_error_line(proc.stderr)
 
@@ -371,7 +348,7 @@ def test_report_exits_2_without_results(
 def test_report_process_pipes_plain_text_and_exits_0_on_failures(tmp_path: Path) -> None:
     write_result(tmp_path / ".opsguard" / "results", integrity_fail())
 
-    proc = _opsguard(["report"], tmp_path)
+    proc = run_opsguard(["report"], tmp_path)
 
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("opsguard report\n")
@@ -616,18 +593,6 @@ def test_report_command_colours_a_tty_unless_no_color(
 # --- the Nox session ------------------------------------------------------------------------------
 
 
-def _nox(noxfile: Path, args: Sequence[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "nox", "-f", str(noxfile), *args],
-        cwd=cwd,
-        env=_subprocess_env(),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-
-
 def _selected_sessions(listing: str) -> list[str]:
     return re.findall(r"^\* (\S+)", listing, re.MULTILINE)
 
@@ -636,7 +601,7 @@ def test_report_session_runs_last_in_a_consumer_noxfile(tmp_path: Path) -> None:
     noxfile = tmp_path / "noxfile.py"
     noxfile.write_text("import opsguard.sessions  # noqa: F401\n", encoding="utf-8")
 
-    proc = _nox(noxfile, ["-l"], tmp_path)
+    proc = run_nox(noxfile, ["-l"], tmp_path)
 
     assert proc.returncode == 0, proc.stderr
     selected = _selected_sessions(proc.stdout)
@@ -646,7 +611,7 @@ def test_report_session_runs_last_in_a_consumer_noxfile(tmp_path: Path) -> None:
 
 
 def test_report_session_runs_last_in_the_repository(repo: Path, tmp_path: Path) -> None:
-    proc = _nox(repo / "noxfile.py", ["-l"], repo)
+    proc = run_nox(repo / "noxfile.py", ["-l"], repo)
 
     assert proc.returncode == 0, proc.stderr
     assert _selected_sessions(proc.stdout)[-1] == "report"
@@ -664,7 +629,7 @@ def test_report_session_renders_the_results_of_the_guards(repo: Path, tmp_path: 
         encoding="utf-8",
     )
 
-    proc = _nox(noxfile, ["-s", "integrity", "report"], work)
+    proc = run_nox(noxfile, ["-s", "integrity", "report"], work)
 
     output = proc.stdout + proc.stderr
     assert proc.returncode == 1, output  # integrity failed; report still ran

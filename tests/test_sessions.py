@@ -3,34 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
-from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
-
-
-def _env() -> dict[str, str]:
-    return {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("OPSGUARD_") and k != "RETENTION_DAYS"
-    }
-
-
-def _nox(noxfile: Path, args: Sequence[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "nox", "-f", str(noxfile), *args],
-        cwd=cwd,
-        env=_env(),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+from support import run_nox
 
 
 @pytest.fixture
@@ -49,7 +26,7 @@ def consumer(tmp_path: Path, repo: Path) -> tuple[Path, Path]:
 def test_nox_lists_the_integrity_session(consumer: tuple[Path, Path]) -> None:
     noxfile, work = consumer
 
-    proc = _nox(noxfile, ["-l"], work)
+    proc = run_nox(noxfile, ["-l"], work)
 
     assert proc.returncode == 0, proc.stderr
     assert "integrity" in proc.stdout.split()
@@ -58,7 +35,7 @@ def test_nox_lists_the_integrity_session(consumer: tuple[Path, Path]) -> None:
 def test_integrity_session_passes_on_the_sample(consumer: tuple[Path, Path]) -> None:
     noxfile, work = consumer
 
-    proc = _nox(noxfile, ["-s", "integrity", "--", "sample"], work)
+    proc = run_nox(noxfile, ["-s", "integrity", "--", "sample"], work)
 
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "verdict: PASS" in proc.stdout + proc.stderr
@@ -71,7 +48,7 @@ def test_integrity_session_passes_on_the_sample(consumer: tuple[Path, Path]) -> 
 def test_integrity_session_fails_on_the_defects(consumer: tuple[Path, Path]) -> None:
     noxfile, work = consumer
 
-    proc = _nox(noxfile, ["-s", "integrity", "--", "defects"], work)
+    proc = run_nox(noxfile, ["-s", "integrity", "--", "defects"], work)
 
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "verdict: FAIL" in proc.stdout + proc.stderr
@@ -86,7 +63,7 @@ def test_integrity_session_fails_on_the_defects(consumer: tuple[Path, Path]) -> 
 def test_integrity_session_passes_posargs_through(consumer: tuple[Path, Path]) -> None:
     noxfile, work = consumer
 
-    proc = _nox(
+    proc = run_nox(
         noxfile,
         [
             "-s",
@@ -113,7 +90,7 @@ def test_integrity_session_passes_posargs_through(consumer: tuple[Path, Path]) -
 def test_integrity_session_missing_path_fails(consumer: tuple[Path, Path]) -> None:
     noxfile, work = consumer
 
-    proc = _nox(noxfile, ["-s", "integrity", "--", "no/such/dir"], work)
+    proc = run_nox(noxfile, ["-s", "integrity", "--", "no/such/dir"], work)
 
     assert proc.returncode != 0
     assert "path not found: no/such/dir" in proc.stdout + proc.stderr
