@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -403,3 +406,21 @@ def test_display_path_absolute_outside_cwd(tmp_path: Path) -> None:
 
     assert shown == outside.as_posix()
     assert Path(shown).is_absolute()
+
+
+def test_a_directory_that_cannot_be_listed_is_an_error_not_a_silent_skip(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    locked = tmp_path / "records" / "locked"
+    locked.mkdir(parents=True)
+    (locked / "a.json").write_text("{}", encoding="utf-8")
+    real_scandir = os.scandir
+
+    def scandir(path: Any = ".") -> Any:
+        if Path(path) == locked:
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    with pytest.raises(OpsguardError, match=r"cannot list directory .*locked"):
+        discover_files([tmp_path / "records"])

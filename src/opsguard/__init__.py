@@ -8,6 +8,7 @@ result model. The command line (`opsguard`) and the Nox sessions
 from .atomic import atomic_open, atomic_write, atomic_write_json, atomic_write_many, sweep_orphans
 from .bands import DEFAULT_BANDS, Band, BandTable, map_score_to_band
 from .checks.integrity import check_integrity
+from .checks.privacy import check_privacy
 from .config import Config, load_config
 from .duplicates import DuplicateGuard, Origin
 from .errors import (
@@ -46,6 +47,7 @@ __all__ = [
     "atomic_write_json",
     "atomic_write_many",
     "check_integrity",
+    "check_privacy",
     "load_config",
     "map_score_to_band",
     "normalize_schema_version",

@@ -57,8 +57,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         if os.environ.get(DEBUG_ENV) == "1":
             raise
+        # The exception's text may quote the data being checked (a key, a value), and a
+        # privacy tool must not print that: the type is enough to report the bug.
         sys.stderr.write(
-            f"opsguard: internal error: {type(exc).__name__}: {exc} "
+            f"opsguard: internal error: {type(exc).__name__} "
             f"(set {DEBUG_ENV}=1 for a traceback, and please report it)\n"
         )
         return EXIT_ERROR

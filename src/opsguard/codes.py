@@ -39,6 +39,47 @@ FAULT_CODES: dict[str, str] = {
 }
 
 
+RETENTION_CODES: dict[str, str] = {
+    "cap-exceeded": "A root's candidates exceed max_delete or max_delete_fraction of its files: "
+    "an apply deletes nothing there without --force (a dry-run warns).",
+    "remove-failed": "A candidate file (or a directory holding candidates) could not be removed; "
+    "the run went on.",
+    "not-scanned": "A directory below a root could not be opened or listed (or lies deeper than "
+    "the depth limit); nothing below it was judged.",
+    "other-filesystem": "A directory or file below a root is on another filesystem (a mount "
+    "point); it was not entered or touched.",
+    "changed-during-run": "A file or directory changed between the scan and its deletion "
+    "(replaced, rewritten, swapped for a symlink); it was left alone.",
+    "changed-since-plan": "A file listed in the plan is gone or no longer has the plan's device, "
+    "inode, size, mtime and ctime; it was not deleted.",
+    "same-mtime": "Every file aged by mtime under a root was modified within 2 s of the others: "
+    "a fresh checkout or copy, whose mtimes say nothing about age.",
+    "no-date-in-name": "With age_from = name, files whose name carries no date were aged by "
+    "their mtime instead.",
+    "rmdir-failed": "A directory this run left empty could not be removed.",
+}
+
+
+PRIVACY_CODES: dict[str, str] = {
+    "raw-metric": "A raw health metric (heart rate, HRV, SpO2, stress, sleep, steps, body "
+    "composition...) reached telemetry, by key name or in free text; the value is masked.",
+    "pii": "Personal data (identity field, email address, phone) reached telemetry.",
+    "location": "A location (latitude/longitude key or coordinate pair) reached telemetry.",
+    "secret": "A credential (password, OAuth/Bearer token, JWT, API key) reached telemetry.",
+    "unknown-field": "Allowlist mode: a key path that privacy.allow does not declare.",
+    "unreadable": "A file or line that could not be parsed (binary, not UTF-8, invalid JSON); "
+    "invalid lines are still scanned as text (warning).",
+    "expired-suppression": "A privacy suppression whose expiry date has passed: it no longer "
+    "suppresses anything; renew it with a reason or remove it.",
+}
+
+PRIVACY_SELF_TEST_CODES: dict[str, str] = {
+    "canary-missed": "The privacy self-test planted a leak the scanner did not report: the "
+    "scanner is broken and its passes prove nothing.",
+    "canary-false-positive": "The privacy self-test planted a clean line the scanner flagged.",
+}
+
+
 def code_help(check: str, code: str) -> str:
     """The one-line help of a check's finding code ("" for a code this version does not know)."""
     return _CODES_BY_CHECK.get(check, {}).get(code, "")
@@ -47,4 +88,7 @@ def code_help(check: str, code: str) -> str:
 _CODES_BY_CHECK: dict[str, dict[str, str]] = {
     "integrity": INTEGRITY_CODES,
     "atomic-write-fault": FAULT_CODES,
+    "retention": RETENTION_CODES,
+    "privacy": PRIVACY_CODES,
+    "privacy-self-test": PRIVACY_SELF_TEST_CODES,
 }

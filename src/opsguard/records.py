@@ -98,7 +98,7 @@ def discover_files(
         except OSError as exc:
             raise OpsguardError(f"cannot access {given}: {exc.strerror}") from None
         if stat.S_ISDIR(info.st_mode):
-            for directory, dirnames, filenames in os.walk(path):
+            for directory, dirnames, filenames in os.walk(path, onerror=_unlistable):
                 dirnames[:] = sorted(d for d in dirnames if Path(directory, d) not in excluded)
                 for name in filenames:
                     if name.lower().endswith(tuple(suffixes)) and not name.startswith("."):
@@ -113,6 +113,11 @@ def discover_files(
         else:
             raise OpsguardError(f"not a record file ({' or '.join(suffixes)}): {given}")
     return Discovery(files=tuple(sorted(found)), skipped=len(skipped))
+
+
+def _unlistable(error: OSError) -> None:
+    # A directory that cannot be listed would silently drop its records from the gate.
+    raise OpsguardError(f"cannot list directory {error.filename}: {error.strerror}")
 
 
 def read_records(path: Path, shown: str) -> Iterator[RecordItem | CorruptItem]:

@@ -19,7 +19,7 @@ import sys
 
 import nox
 
-__all__ = ["atomic_write_fault", "integrity", "report"]
+__all__ = ["atomic_write_fault", "integrity", "privacy", "report"]
 
 
 def _run_opsguard(session: nox.Session, command: str) -> None:
@@ -37,6 +37,18 @@ def integrity(session: nox.Session) -> None:
 def atomic_write_fault(session: nox.Session) -> None:
     """Fault harness for crash-safe writes (posargs go to `opsguard fault`, e.g. --writer)."""
     _run_opsguard(session, "fault")
+
+
+@nox.session(python=False)
+def privacy(session: nox.Session) -> None:
+    """The privacy canary, then the scan of the configured telemetry (posargs go to the scan).
+
+    The canary runs first, every time: a scanner that stopped catching leaks
+    must not be able to report "clean".
+    """
+    with session.chdir(session.invoked_from):
+        session.run(sys.executable, "-m", "opsguard", "privacy", "--self-test", external=True)
+    _run_opsguard(session, "privacy")
 
 
 # Registered last so that a default `nox` run ends with it: every view of every result,

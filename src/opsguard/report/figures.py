@@ -34,9 +34,48 @@ def _fault(summary: Mapping[str, Any]) -> str:
     )
 
 
+def _retention(summary: Mapping[str, Any]) -> str:
+    roots = len(summary["roots"])
+    found = (
+        f"{summary['candidates']} of {summary['files']} files "
+        f"({_bytes(summary['candidate_bytes'])}) past retention in {roots} root(s)"
+    )
+    if summary["mode"] == "apply":
+        return f"{found}; deleted {summary['deleted']} ({_bytes(summary['deleted_bytes'])})"
+    return f"dry-run: {found}; nothing deleted"
+
+
+def _bytes(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "KiB", "MiB"):
+        if value < 1024:
+            return f"{size} B" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} GiB"
+
+
+def _privacy(summary: Mapping[str, Any]) -> str:
+    scanned = f"{summary['files']} files / {summary['lines']} lines scanned ({summary['mode']})"
+    suppressed = f", {summary['suppressed']} suppressed" if summary["suppressed"] else ""
+    return (
+        f"{summary['violations']} violations in {summary['violating_files']} files / "
+        f"{summary['violating_lines']} lines; {scanned}{suppressed}"
+    )
+
+
+def _privacy_self_test(summary: Mapping[str, Any]) -> str:
+    return (
+        f"{summary['caught']}/{summary['leaks']} planted leaks caught, "
+        f"{summary['false_positives']} false positives on {summary['clean_lines']} clean lines"
+    )
+
+
 _FIGURES: dict[str, Callable[[Mapping[str, Any]], str]] = {
     "integrity": _integrity,
     "atomic-write-fault": _fault,
+    "privacy": _privacy,
+    "privacy-self-test": _privacy_self_test,
+    "retention": _retention,
 }
 
 
