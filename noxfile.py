@@ -36,7 +36,19 @@ def lint(session: nox.Session) -> None:
 
 @nox.session(default=False)
 def bench(session: nox.Session) -> None:
-    """Benchmarks against same-run baselines (posargs go to the integrity bench)."""
-    session.install(".")
-    session.run("python", "bench/bench_integrity.py", *session.posargs)
-    session.run("python", "bench/bench_atomic.py")
+    """Benchmarks, each against a baseline measured in the same run.
+
+    `nox -s bench` runs them all; `nox -s bench -- integrity privacy` only those named.
+    detect-secrets is installed beside opsguard so the privacy bench can time it too.
+    """
+    session.install(".", "detect-secrets")
+    benches = {
+        "integrity": ["bench/bench_integrity.py"],
+        "atomic": ["bench/bench_atomic.py"],
+        "privacy": ["bench/bench_privacy.py"],
+        "retention": ["bench/bench_retention.py"],
+    }
+    for name in session.posargs or list(benches):
+        if name not in benches:
+            session.error(f"unknown bench {name!r}; choose from {', '.join(benches)}")
+        session.run("python", *benches[name])

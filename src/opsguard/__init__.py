@@ -9,6 +9,7 @@ from .atomic import atomic_open, atomic_write, atomic_write_json, atomic_write_m
 from .bands import DEFAULT_BANDS, Band, BandTable, map_score_to_band
 from .checks.integrity import check_integrity
 from .checks.privacy import check_privacy
+from .checks.retention import check_retention
 from .config import Config, load_config
 from .duplicates import DuplicateGuard, Origin
 from .errors import (
@@ -48,6 +49,7 @@ __all__ = [
     "atomic_write_many",
     "check_integrity",
     "check_privacy",
+    "check_retention",
     "load_config",
     "map_score_to_band",
     "normalize_schema_version",

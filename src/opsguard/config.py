@@ -114,6 +114,8 @@ RETENTION_AGE_BASES: tuple[str, ...] = ("mtime", "name")
 class RetentionRoot:
     path: Path
     days: int
+    # Where a file's age comes from: its mtime, or a date in its name (see docs/retention.md).
+    age_from: str = "mtime"
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +125,9 @@ class RetentionConfig:
     quarantine_days: int | None = None
     extra_roots: tuple[RetentionRoot, ...] = ()
     age_from: str = "mtime"
+    # The quarantine's own basis: entry names carry the data's date, not the quarantine
+    # time; quarantine.py sets each entry's mtime to the moment it was quarantined.
+    quarantine_age_from: str = "mtime"
     max_delete_fraction: float = 0.9
     max_delete: int = 10_000
     protect: tuple[str, ...] = (".gitkeep", "README*")
@@ -130,11 +135,14 @@ class RetentionConfig:
     now: datetime | None = None
 
     def roots(self, paths: Paths) -> tuple[RetentionRoot, ...]:
-        """Every root to prune with its age in days: telemetry, quarantine, then extra roots."""
+        """Every root to prune with its days and age basis: telemetry, quarantine, extra roots."""
         telemetry = tuple(
-            RetentionRoot(p, self.telemetry_days or self.days) for p in paths.telemetry
+            RetentionRoot(p, self.telemetry_days or self.days, self.age_from)
+            for p in paths.telemetry
         )
-        quarantine = RetentionRoot(paths.quarantine, self.quarantine_days or self.days)
+        quarantine = RetentionRoot(
+            paths.quarantine, self.quarantine_days or self.days, self.quarantine_age_from
+        )
         return (*telemetry, quarantine, *self.extra_roots)
 
 
@@ -190,6 +198,7 @@ _SCHEMA: dict[str, dict[str, str]] = {
         "quarantine_days": "int",
         "extra_roots": "roots",
         "age_from": "str",
+        "quarantine_age_from": "str",
         "max_delete_fraction": "number",
         "max_delete": "int",
         "protect": "strs",
@@ -224,6 +233,7 @@ _DEFAULTS: dict[tuple[str, str], Any] = {
     ("retention", "quarantine_days"): None,
     ("retention", "extra_roots"): [],
     ("retention", "age_from"): RetentionConfig().age_from,
+    ("retention", "quarantine_age_from"): RetentionConfig().quarantine_age_from,
     ("retention", "max_delete_fraction"): RetentionConfig().max_delete_fraction,
     ("retention", "max_delete"): RetentionConfig().max_delete,
     ("retention", "protect"): list(RetentionConfig().protect),
@@ -530,18 +540,21 @@ def _build_retention(get: Any, origin: Any) -> RetentionConfig:
             f"got {fraction:g}"
         )
     days = get("retention", "days")
+    age_from, quarantine_age_from = (
+        _choice(get("retention", key), RETENTION_AGE_BASES, origin("retention", key))
+        for key in ("age_from", "quarantine_age_from")
+    )
     roots = tuple(
-        RetentionRoot(path, root_days or days)
-        for path, root_days in get("retention", "extra_roots")
+        RetentionRoot(path, root_days or days, root_age_from or age_from)
+        for path, root_days, root_age_from in get("retention", "extra_roots")
     )
     return RetentionConfig(
         days=days,
         telemetry_days=get("retention", "telemetry_days"),
         quarantine_days=get("retention", "quarantine_days"),
         extra_roots=roots,
-        age_from=_choice(
-            get("retention", "age_from"), RETENTION_AGE_BASES, origin("retention", "age_from")
-        ),
+        age_from=age_from,
+        quarantine_age_from=quarantine_age_from,
         max_delete_fraction=fraction,
         max_delete=get("retention", "max_delete"),
         protect=tuple(get("retention", "protect")),
@@ -671,15 +684,20 @@ def _convert_suppressions(value: Any, where: str) -> list[Suppression]:
     return suppressions
 
 
-def _convert_roots(value: Any, where: str, base: Path) -> list[tuple[Path, int | None]]:
-    roots: list[tuple[Path, int | None]] = []
-    for index, item in enumerate(_table_items(value, where, ("path", "days"))):
-        path, days = item.get("path"), item.get("days")
+def _convert_roots(value: Any, where: str, base: Path) -> list[tuple[Path, int | None, str | None]]:
+    roots: list[tuple[Path, int | None, str | None]] = []
+    for index, item in enumerate(_table_items(value, where, ("path", "days", "age_from"))):
+        path, days, age_from = item.get("path"), item.get("days"), item.get("age_from")
         if not isinstance(path, str) or not path.strip():
             raise ConfigError(f"{where}[{index}].path: expected a path string")
         if days is not None and (not isinstance(days, int) or isinstance(days, bool) or days < 1):
             raise ConfigError(f"{where}[{index}].days: must be a positive integer, got {days!r}")
-        roots.append((base / path, days))
+        if age_from is not None and age_from not in RETENTION_AGE_BASES:
+            raise ConfigError(
+                f"{where}[{index}].age_from: must be one of {', '.join(RETENTION_AGE_BASES)}, "
+                f"got {age_from!r}{_suggest(str(age_from), list(RETENTION_AGE_BASES))}"
+            )
+        roots.append((base / path, days, age_from))
     return roots
 
 

@@ -19,7 +19,7 @@ import sys
 
 import nox
 
-__all__ = ["atomic_write_fault", "integrity", "privacy", "report"]
+__all__ = ["atomic_write_fault", "integrity", "privacy", "report", "retention"]
 
 
 def _run_opsguard(session: nox.Session, command: str) -> None:
@@ -27,16 +27,13 @@ def _run_opsguard(session: nox.Session, command: str) -> None:
         session.run(sys.executable, "-m", "opsguard", command, *session.posargs, external=True)
 
 
+# Sessions run in the order they are registered: the gates, the harness, then the report.
+
+
 @nox.session(python=False)
 def integrity(session: nox.Session) -> None:
     """Integrity gate over the configured records (posargs go to `opsguard integrity`)."""
     _run_opsguard(session, "integrity")
-
-
-@nox.session(python=False, name="atomic-write-fault")
-def atomic_write_fault(session: nox.Session) -> None:
-    """Fault harness for crash-safe writes (posargs go to `opsguard fault`, e.g. --writer)."""
-    _run_opsguard(session, "fault")
 
 
 @nox.session(python=False)
@@ -49,6 +46,18 @@ def privacy(session: nox.Session) -> None:
     with session.chdir(session.invoked_from):
         session.run(sys.executable, "-m", "opsguard", "privacy", "--self-test", external=True)
     _run_opsguard(session, "privacy")
+
+
+@nox.session(python=False)
+def retention(session: nox.Session) -> None:
+    """Retention over the configured roots: a dry-run unless the posargs say `--apply`."""
+    _run_opsguard(session, "retention")
+
+
+@nox.session(python=False, name="atomic-write-fault")
+def atomic_write_fault(session: nox.Session) -> None:
+    """Fault harness for crash-safe writes (posargs go to `opsguard fault`, e.g. --writer)."""
+    _run_opsguard(session, "fault")
 
 
 # Registered last so that a default `nox` run ends with it: every view of every result,

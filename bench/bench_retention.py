@@ -1,0 +1,238 @@
+"""Retention against GNU find on identical trees, in the same run.
+
+    python bench/bench_retention.py [--files N] [--rounds R] [--dir DIR]
+
+A tree of N files (default 100,000) in nested folders (about 100 files per
+leaf, three levels), half of them older than the 30-day retention; mtimes
+are set with `os.utime`, and none lies within an hour of the cutoff, so both
+tools must select exactly the same files (checked every round):
+
+- dry-run: `check_retention` (the library call behind `opsguard retention`,
+  in-process) vs. `find ROOT -type f -mmin +43200 -print`, its output read
+  through a pipe as a caller would;
+- apply: `check_retention(apply=True)` vs. `find ROOT -type f -mmin +43200
+  -delete`, each on its own identical copy (`cp -a` of the same master).
+  Every timed apply starts after `sync`: unlinks are slowed by the writeback
+  of a fresh copy, and without it whichever tool ran first would lose.
+
+Medians over the rounds; the order of the two tools alternates per round so
+that cache warmth favours neither. Targets: both ratios <= 1.5. Also timed,
+without targets: the floor of any CPython walk (an fd-relative walk that does
+nothing but `os.listdir` and `os.lstat`, no judging, no result), and one
+end-to-end `opsguard retention` dry-run (interpreter start, 50,000 listing
+lines), for what a user waits for.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
+
+from opsguard.checks.retention import check_retention
+from opsguard.config import Config, RetentionRoot, load_config
+
+DAYS = 30
+MINUTES = DAYS * 1440
+FIND = shutil.which("find") or "find"
+CP = shutil.which("cp") or "cp"
+
+
+def generate(root: Path, files: int, now: float, seed: int = 1) -> int:
+    """N files, ~100 per leaf folder; every other one old. Returns how many are old."""
+    rng = random.Random(seed)
+    leaves = max(files // 100, 1)
+    old = 0
+    for index in range(files):
+        leaf = index % leaves
+        folder = root / f"a{leaf % 10}" / f"b{leaf // 10 % 10}" / f"c{leaf // 100}"
+        if index < leaves:
+            folder.mkdir(parents=True, exist_ok=True)
+        if index % 2:
+            age = DAYS * 86_400 + rng.uniform(3_600, 60 * 86_400)
+            old += 1
+        else:
+            age = rng.uniform(0, DAYS * 86_400 - 3_600)
+        fd = os.open(folder / f"event-{index}.jsonl", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        try:
+            os.write(fd, b'{"event": "auto_run", "status": "ok"}\n')
+            os.utime(fd, (now - age, now - age))
+        finally:
+            os.close(fd)
+    return old
+
+
+def find(root: Path, action: str) -> tuple[float, int]:
+    """Run find; (seconds, files printed or deleted)."""
+    args = [FIND, str(root), "-type", "f", "-mmin", f"+{MINUTES}", action]
+    before = count_files(root) if action == "-delete" else 0
+    started = time.perf_counter()
+    proc = subprocess.run(args, stdout=subprocess.PIPE, check=True)
+    elapsed = time.perf_counter() - started
+    if action == "-delete":
+        return elapsed, before - count_files(root)
+    return elapsed, proc.stdout.count(b"\n")
+
+
+def ours(root: Path, config: Config, cwd: Path, *, apply: bool) -> tuple[float, int]:
+    started = time.perf_counter()
+    report = check_retention(
+        [RetentionRoot(root, DAYS)], config, apply=apply, cwd=cwd, now=datetime.now(UTC)
+    )
+    elapsed = time.perf_counter() - started
+    if report.result.status != "pass":
+        raise SystemExit(f"retention did not pass: {report.result.summary['reasons']}")
+    summary = report.result.summary
+    return elapsed, int(summary["deleted"] if apply else summary["candidates"])
+
+
+def python_floor(root: Path) -> tuple[float, int]:
+    """listdir + lstat of every entry, fd-relative, and nothing else: CPython's floor."""
+    flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+
+    def walk(fd: int) -> int:
+        seen = 0
+        for name in os.listdir(fd):
+            info = os.lstat(name, dir_fd=fd)
+            if info.st_mode & 0o170000 == 0o040000:
+                child = os.open(name, flags, dir_fd=fd)
+                try:
+                    seen += walk(child)
+                finally:
+                    os.close(child)
+            else:
+                seen += 1
+        return seen
+
+    started = time.perf_counter()
+    fd = os.open(root, flags)
+    try:
+        seen = walk(fd)
+    finally:
+        os.close(fd)
+    return time.perf_counter() - started, seen
+
+
+def count_files(root: Path) -> int:
+    return sum(len(names) for _, _, names in os.walk(root))
+
+
+def copy(master: Path, target: Path) -> Path:
+    if target.exists():
+        shutil.rmtree(target)
+    subprocess.run([CP, "-a", str(master), str(target)], check=True)
+    return target
+
+
+def interleaved(
+    rounds: int,
+    first: Callable[[int], tuple[float, int]],
+    second: Callable[[int], tuple[float, int]],
+) -> tuple[list[float], list[float], set[int]]:
+    a: list[float] = []
+    b: list[float] = []
+    counts: set[int] = set()
+    for index in range(rounds):
+        pair = (first, second) if index % 2 == 0 else (second, first)
+        for run in pair:
+            elapsed, count = run(index)
+            (a if run is first else b).append(elapsed)
+            counts.add(count)
+    return a, b, counts
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--files", type=int, default=100_000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--dir", type=Path, default=None, help="scratch space (default: $TMPDIR)")
+    args = parser.parse_args()
+    if shutil.which("find") is None or shutil.which("cp") is None:
+        raise SystemExit("this bench needs find and cp")
+
+    with tempfile.TemporaryDirectory(prefix="opsguard-bench-", dir=args.dir) as scratch:
+        base = Path(scratch)
+        config = load_config(cwd=base, environ={}, overrides={"retention.max_delete": args.files})
+        master = base / "master"
+        started = time.perf_counter()
+        old = generate(master, args.files, time.time())
+        print(
+            f"retention bench: {args.files} files ({old} old) in {base}, "
+            f"generated in {time.perf_counter() - started:.1f} s; {args.rounds} rounds, medians"
+        )
+
+        ours_dry, find_dry, counts = interleaved(
+            args.rounds,
+            lambda _: ours(master, config, base, apply=False),
+            lambda _: find(master, "-print"),
+        )
+        check_counts("dry-run", counts, old)
+        report("dry-run", statistics.median(ours_dry), statistics.median(find_dry), "-print")
+        floor = statistics.median(python_floor(master)[0] for _ in range(args.rounds))
+        print(
+            f"  floor    listdir+lstat walk in CPython {floor:.3f} s = "
+            f"{floor / statistics.median(find_dry):.2f}x find -print "
+            f"({floor / args.files * 1e6:.2f} us per file; opsguard "
+            f"{statistics.median(ours_dry) / args.files * 1e6:.2f} us)"
+        )
+
+        ours_wet: list[float] = []
+        find_wet: list[float] = []
+        counts = set()
+        for index in range(args.rounds):
+            mine, theirs = copy(master, base / "ours"), copy(master, base / "find")
+            jobs: list[tuple[list[float], Callable[[], tuple[float, int]]]] = [
+                (ours_wet, partial(ours, mine, config, base, apply=True)),
+                (find_wet, partial(find, theirs, "-delete")),
+            ]
+            for samples, job in jobs if index % 2 == 0 else reversed(jobs):
+                os.sync()
+                elapsed, count = job()
+                samples.append(elapsed)
+                counts.add(count)
+            if count_files(mine) != count_files(theirs):
+                raise SystemExit("apply: the two copies differ afterwards")
+        check_counts("apply", counts, old)
+        report("apply", statistics.median(ours_wet), statistics.median(find_wet), "-delete")
+
+        started = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "opsguard", "retention", str(master), "--days", str(DAYS)],
+            cwd=base,
+            stdout=subprocess.DEVNULL,
+            check=True,
+        )
+        print(
+            f"  end to end: `opsguard retention` dry-run (interpreter, {old} listing lines) "
+            f"{time.perf_counter() - started:.3f} s"
+        )
+
+
+def check_counts(label: str, counts: set[int], expected: int) -> None:
+    if counts != {expected}:
+        raise SystemExit(
+            f"{label}: the tools disagree: {sorted(counts)} files, expected {expected}"
+        )
+
+
+def report(label: str, mine: float, theirs: float, action: str) -> None:
+    ratio = mine / theirs
+    verdict = "ok" if ratio <= 1.5 else "OVER TARGET"
+    print(
+        f"  {label:<8} opsguard {mine:.3f} s | find {action:<7} {theirs:.3f} s | "
+        f"ratio {ratio:.2f}x (target <= 1.5, {verdict})"
+    )
+
+
+if __name__ == "__main__":
+    main()
