@@ -11,33 +11,16 @@ parsing), their ratio, records per second and the peak RSS of each.
 from __future__ import annotations
 
 import argparse
-import resource
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import orjson
-
 BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR.parent))
 
+from bench.common import best_of, orjson_baseline, run_child  # noqa: E402  (path above)
 from bench.generate import write_records  # noqa: E402  (needs the path above)
-
-
-def _child_baseline(path: Path) -> dict[str, float]:
-    loads = orjson.loads
-    started = time.perf_counter()
-    count = 0
-    with path.open("rb") as fh:
-        for line in fh:
-            try:  # noqa: SIM105  (contextlib.suppress would slow the baseline we divide by)
-                loads(line)
-            except orjson.JSONDecodeError:
-                pass
-            count += 1
-    return {"seconds": time.perf_counter() - started, "items": count}
 
 
 def _child_check(path: Path) -> dict[str, float]:
@@ -55,15 +38,6 @@ def _child_check(path: Path) -> dict[str, float]:
     }
 
 
-def _measure(kind: str, path: Path) -> dict[str, float]:
-    completed = subprocess.run(
-        [sys.executable, __file__, "--child", kind, str(path)],
-        check=True,
-        capture_output=True,
-    )
-    return orjson.loads(completed.stdout)  # type: ignore[no-any-return]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=1_000_000)
@@ -74,21 +48,15 @@ def main() -> None:
 
     if args.child:
         kind, path = args.child
-        figures = (_child_check if kind == "check" else _child_baseline)(Path(path))
-        figures["maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        sys.stdout.write(orjson.dumps(figures).decode())
+        run_child({"check": _child_check, "baseline": orjson_baseline}, kind, Path(path))
         return
 
     with tempfile.TemporaryDirectory(prefix="opsguard-bench-") as scratch:
         data = Path(scratch) / "records.jsonl"
         write_records(data, args.records, defect_rate=args.defect_rate, seed=7)
         size_mb = data.stat().st_size / 1e6
-        baseline = min(
-            (_measure("baseline", data) for _ in range(args.repeat)), key=lambda f: f["seconds"]
-        )
-        check = min(
-            (_measure("check", data) for _ in range(args.repeat)), key=lambda f: f["seconds"]
-        )
+        baseline = best_of(__file__, "baseline", data, args.repeat)
+        check = best_of(__file__, "check", data, args.repeat)
 
     ratio = check["seconds"] / baseline["seconds"]
     print(

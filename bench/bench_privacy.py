@@ -33,6 +33,9 @@ import orjson
 
 from opsguard import atomic_open
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.common import best_of, orjson_baseline, run_child
+
 _EVENTS = ("auto_run", "fetch", "ingest", "score", "write", "upload")
 _ENDPOINTS = (
     "/wellness-service/wellness/dailySummary",
@@ -118,20 +121,6 @@ def write_telemetry(path: Path, size_mb: float, *, leak_rate: float, seed: int) 
     return lines
 
 
-def _child_baseline(path: Path) -> dict[str, float]:
-    loads = orjson.loads
-    started = time.perf_counter()
-    count = 0
-    with path.open("rb") as fh:
-        for line in fh:
-            try:  # noqa: SIM105  (contextlib.suppress would slow the baseline we divide by)
-                loads(line)
-            except orjson.JSONDecodeError:
-                pass
-            count += 1
-    return {"seconds": time.perf_counter() - started, "lines": count}
-
-
 def _child_check(path: Path) -> dict[str, float]:
     from opsguard.checks.privacy import check_privacy
     from opsguard.config import load_config
@@ -161,27 +150,21 @@ def _child_detect_secrets(path: Path) -> dict[str, float]:
     report = orjson.loads(completed.stdout)
     found = sum(len(v) for v in report.get("results", {}).values())
     lines = len({(f, s["line_number"]) for f, v in report.get("results", {}).items() for s in v})
-    return {"seconds": seconds, "violations": found, "violating_lines": lines}
+    # Its own peak RSS, not this wrapper's: detect-secrets ran as a child of this process.
+    maxrss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return {
+        "seconds": seconds,
+        "violations": found,
+        "violating_lines": lines,
+        "maxrss_mb": maxrss_mb,
+    }
 
 
 _CHILDREN = {
-    "baseline": _child_baseline,
+    "baseline": orjson_baseline,
     "check": _child_check,
     "detect-secrets": _child_detect_secrets,
 }
-
-
-def _measure(kind: str, path: Path) -> dict[str, float]:
-    completed = subprocess.run(
-        [sys.executable, __file__, "--child", kind, str(path)],
-        check=True,
-        capture_output=True,
-    )
-    return orjson.loads(completed.stdout)  # type: ignore[no-any-return]
-
-
-def _best(kind: str, path: Path, repeat: int) -> dict[str, float]:
-    return min((_measure(kind, path) for _ in range(repeat)), key=lambda f: f["seconds"])
 
 
 def _prefix(source: Path, target: Path, size_mb: float) -> None:
@@ -205,18 +188,15 @@ def main() -> None:
 
     if args.child:
         kind, path = args.child
-        figures = _CHILDREN[kind](Path(path))
-        if kind != "detect-secrets":
-            figures["maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        sys.stdout.write(orjson.dumps(figures).decode())
+        run_child(_CHILDREN, kind, Path(path))
         return
 
     with tempfile.TemporaryDirectory(prefix="opsguard-bench-") as scratch:
         data = Path(scratch) / "telemetry.jsonl"
         lines = write_telemetry(data, args.size_mb, leak_rate=args.leak_rate, seed=7)
         size_mb = data.stat().st_size / 1e6
-        baseline = _best("baseline", data, args.repeat)
-        check = _best("check", data, args.repeat)
+        baseline = best_of(__file__, "baseline", data, args.repeat)
+        check = best_of(__file__, "check", data, args.repeat)
         comparison = None
         if shutil.which("detect-secrets"):
             part = Path(scratch) / "prefix" / "telemetry.jsonl"
@@ -224,8 +204,8 @@ def main() -> None:
             _prefix(data, part, args.compare_mb)
             comparison = (
                 part.stat().st_size / 1e6,
-                _measure("detect-secrets", part),
-                _best("check", part, args.repeat),
+                best_of(__file__, "detect-secrets", part, 1),
+                best_of(__file__, "check", part, args.repeat),
             )
 
     ratio = check["seconds"] / baseline["seconds"]

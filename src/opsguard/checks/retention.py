@@ -20,15 +20,14 @@ re-checked; `find -delete` and `shutil.rmtree` each do a part.
 
 from __future__ import annotations
 
-import gc
 import time
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 from ..config import Config, RetentionRoot
 from ..errors import OpsguardError
+from ..gcpause import gc_paused
 from .retention_apply import execute, would_empty
 from .retention_judge import RootJudge
 from .retention_model import Outcome, PlannedFile, RetentionReport, RootReport
@@ -138,7 +137,7 @@ def _run_root(
     others: set[tuple[int, int]],
     force: bool,
 ) -> RootReport:
-    with _gc_paused():
+    with gc_paused():
         tree = scan_root(handle.fd, handle.info, judge, other_roots=others)
     missing = tuple(judge.missing())
     candidates = judge.candidates
@@ -183,21 +182,3 @@ def _run_root(
         forced=capped and force and mode == "apply",
         dirs_removed=dirs_removed,
     )
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic GC during the scan (as the integrity check does).
-
-    The scan allocates a few small acyclic objects per file and keeps the
-    decisions; each allocation burst would trigger a collection walking
-    everything kept so far. Nothing here forms a cycle, so reference
-    counting frees it all.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()

@@ -25,13 +25,11 @@ paths depend on nesting).
 
 from __future__ import annotations
 
-import gc
 import os
 import re
 import stat
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from itertools import accumulate, chain, compress, repeat
 from operator import add, is_, not_, or_
@@ -41,6 +39,7 @@ from typing import IO, Any, Protocol
 import orjson
 
 from ..errors import OpsguardError
+from ..gcpause import gc_paused
 from ..records import display_path
 from ..result import Severity
 from .collect import Detection
@@ -199,7 +198,7 @@ class Scanner:
                 None,
                 f"cannot list directory: {reason}; nothing below it was scanned",
             )
-        with _gc_paused():
+        with gc_paused():
             for file in discovery.files:
                 self.scan_file(file, display_path(file, cwd))
         return ScanStats(len(discovery.files), self.lines, discovery.skipped)
@@ -926,16 +925,3 @@ def _element_line(
     if path in remaining:
         lines[path] = line + data.count(b"\n", after, following.start())
         remaining.discard(path)
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic GC: a block keeps thousands of parsed (acyclic) objects alive at once,
-    and every allocation burst would otherwise trigger a collection that walks them all."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
