@@ -45,6 +45,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..atomic import atomic_write
 from .fault_versions import Writer, fixed_version
 
 __all__ = ["ERRNOS", "POINTS", "MatrixCase", "Writer", "run_matrix"]
@@ -94,7 +95,7 @@ def run_matrix(writer: Writer) -> list[MatrixCase]:
 
 def _run_case(writer: Writer, target: Path, point: str, err: int, *, old: bytes, new: bytes) -> str:
     """'' when the case passed, else every problem seen, joined with '; '."""
-    target.write_bytes(old)
+    atomic_write(target, old, durable=False)  # scratch: atomic like every opsguard write
     before = set(os.listdir(target.parent))
     fds_before = _open_fds()
     injector = _Injector(point, err)

@@ -38,6 +38,7 @@ from pathlib import Path
 
 import orjson
 
+from ..atomic import atomic_write
 from .fault_versions import fixed_version
 
 __all__ = ["MAX_KILL_POINTS", "Syscall", "SyscallReport", "check_order", "run_syscall_kills"]
@@ -337,7 +338,7 @@ class _Runner:
         self.strace = strace
         self.old, self.new = fixed_version(10, _OLD_SIZE), fixed_version(11, _NEW_SIZE)
         self.data = scratch / "new-content.bin"
-        self.data.write_bytes(self.new)
+        atomic_write(self.data, self.new, durable=False)
         self.path = orjson.dumps(sys.path).decode()  # "" (the cwd) too: the child shares it
         self.env = {**os.environ, "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1"}
 
@@ -345,7 +346,7 @@ class _Runner:
         directory = self.scratch / name
         directory.mkdir()
         target = directory.resolve() / "target.bin"
-        target.write_bytes(self.old)
+        atomic_write(target, self.old, durable=False)
         trace = self.scratch / f"{name}.strace"
         command = [self.strace, "-f", "-q", "-s", "1024", "-o", str(trace)]
         command += ["-e", "trace=" + ",".join((*_TRACED, _MARKER))]
