@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import re
-import subprocess
-import sys
-from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
+from support import load_json, run_opsguard
 
 from opsguard.checks.privacy import check_privacy, check_privacy_self_test
 from opsguard.cli import main
@@ -52,34 +49,6 @@ def _jsonl(path: Path, *objects: Any) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(b"".join(orjson.dumps(o) + b"\n" for o in objects))
     return path
-
-
-def _env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("OPSGUARD_") and k != "RETENTION_DAYS"
-    }
-    env.update(extra or {})
-    return env
-
-
-def _opsguard(args: Sequence[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "opsguard", *args],
-        cwd=cwd,
-        env=_env(),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-
-
-def _load(path: Path) -> dict[str, Any]:
-    data = json.loads(path.read_text(encoding="utf-8"))
-    assert isinstance(data, dict)
-    return data
 
 
 # --- summary and gate --------------------------------------------------------------------------
@@ -282,7 +251,7 @@ def _leak_corpus(directory: Path) -> Path:
 def test_no_matched_value_reaches_any_output(tmp_path: Path) -> None:
     corpus = _leak_corpus(tmp_path / "telemetry")
 
-    proc = _opsguard(
+    proc = run_opsguard(
         [
             "privacy",
             str(corpus),
@@ -384,27 +353,27 @@ def test_self_test_fails_on_false_positives(tmp_path: Path) -> None:
 
 
 def test_self_test_cli(tmp_path: Path) -> None:
-    proc = _opsguard(["privacy", "--self-test", "--results-dir", "r"], tmp_path)
+    proc = run_opsguard(["privacy", "--self-test", "--results-dir", "r"], tmp_path)
 
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "planted leaks caught, 0 false positives" in proc.stdout
-    assert _load(tmp_path / "r" / "privacy-self-test.json")["status"] == "pass"
+    assert load_json(tmp_path / "r" / "privacy-self-test.json")["status"] == "pass"
 
 
 # --- the command line --------------------------------------------------------------------------
 
 
 def test_repository_config_passes(repo: Path, tmp_path: Path) -> None:
-    proc = _opsguard(["privacy", "--results-dir", str(tmp_path / "r")], repo)
+    proc = run_opsguard(["privacy", "--results-dir", str(tmp_path / "r")], repo)
 
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    data = _load(tmp_path / "r" / "privacy.json")
+    data = load_json(tmp_path / "r" / "privacy.json")
     assert data["findings"] == []
     assert data["summary"]["files"] > 0
 
 
 def test_leak_fixtures_fail_with_file_line_and_pointer(repo: Path, tmp_path: Path) -> None:
-    proc = _opsguard(
+    proc = run_opsguard(
         [
             "privacy",
             "fixtures/leaks",
@@ -439,7 +408,7 @@ def test_exit_2_is_one_line(tmp_path: Path, args: list[str], needle: str) -> Non
     _jsonl(tmp_path / "t" / "a.jsonl", {"ok": 1})
     (tmp_path / "t" / "notes.csv").write_text("x\n", encoding="utf-8")
 
-    proc = _opsguard(args, tmp_path)
+    proc = run_opsguard(args, tmp_path)
 
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
@@ -454,11 +423,11 @@ def test_mode_flag_overrides_the_config(tmp_path: Path) -> None:
     )
     _jsonl(tmp_path / "t" / "a.jsonl", {"event": "x", "status": "ok"})
 
-    assert _opsguard(["privacy"], tmp_path).returncode == 0
-    proc = _opsguard(["privacy", "--mode", "allowlist", "--json", "o.json"], tmp_path)
+    assert run_opsguard(["privacy"], tmp_path).returncode == 0
+    proc = run_opsguard(["privacy", "--mode", "allowlist", "--json", "o.json"], tmp_path)
 
     assert proc.returncode == 1
-    data = _load(tmp_path / "o.json")
+    data = load_json(tmp_path / "o.json")
     assert data["summary"]["mode"] == "allowlist"
     assert [f["code"] for f in data["findings"]] == ["unknown-field"]
 
@@ -480,7 +449,7 @@ def test_bad_input_never_gives_a_traceback(tmp_path: Path, content: bytes) -> No
         (tmp_path / "t" / f"x{suffix}").parent.mkdir(exist_ok=True)
         (tmp_path / "t" / f"x{suffix}").write_bytes(content)
 
-    proc = _opsguard(["privacy", "t"], tmp_path)
+    proc = run_opsguard(["privacy", "t"], tmp_path)
 
     assert proc.returncode in (0, 1)
     assert "Traceback" not in proc.stdout + proc.stderr

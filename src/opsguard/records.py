@@ -59,10 +59,12 @@ class CorruptItem:
 
 @dataclass(frozen=True, slots=True)
 class Discovery:
-    """The files to read (sorted, unique) and how many others were passed over."""
+    """The files to read (sorted, unique), how many others were passed over, and the
+    directories that could not be listed (only when the caller asked to be told)."""
 
     files: tuple[Path, ...]
     skipped: int
+    unlisted: tuple[tuple[Path, str], ...] = ()
 
 
 def display_path(path: Path, cwd: Path) -> str:
@@ -78,17 +80,30 @@ def discover_files(
     suffixes: Sequence[str] = RECORD_SUFFIXES,
     *,
     exclude: Sequence[Path] = (),
+    kind: str = "record",
+    report_unlisted: bool = False,
 ) -> Discovery:
     """Expand files and directories (recursively) into a sorted list of files to read.
 
     A named path that does not exist, or a named file with another suffix, is
-    an `OpsguardError` (exit 2). Inside directories, other files are counted as
-    skipped, and symlinked directories are not followed (no loops, no leaving
-    the tree). Directories in `exclude` are not entered.
+    an `OpsguardError` (exit 2). Inside directories, other files and hidden
+    files are counted as skipped, and symlinked directories are not followed
+    (no loops, no leaving the tree). Directories in `exclude` are not entered.
+    A directory that cannot be listed is an `OpsguardError`, or, with
+    `report_unlisted`, returned in `unlisted` for the caller to report:
+    either way it is never passed over in silence.
     """
     excluded = {Path(os.path.abspath(e)) for e in exclude}
+    endings = tuple(suffixes)
     found: dict[Path, None] = {}
     skipped: set[Path] = set()
+    unlisted: list[tuple[Path, str]] = []
+
+    def on_error(error: OSError) -> None:
+        if not report_unlisted:
+            raise OpsguardError(f"cannot list directory {error.filename}: {error.strerror}")
+        unlisted.append((Path(error.filename), error.strerror or "cannot list"))
+
     for given in paths:
         path = Path(os.path.abspath(given))
         try:
@@ -98,26 +113,21 @@ def discover_files(
         except OSError as exc:
             raise OpsguardError(f"cannot access {given}: {exc.strerror}") from None
         if stat.S_ISDIR(info.st_mode):
-            for directory, dirnames, filenames in os.walk(path, onerror=_unlistable):
+            for directory, dirnames, filenames in os.walk(path, onerror=on_error):
                 dirnames[:] = sorted(d for d in dirnames if Path(directory, d) not in excluded)
                 for name in filenames:
-                    if name.lower().endswith(tuple(suffixes)) and not name.startswith("."):
+                    if name.lower().endswith(endings) and not name.startswith("."):
                         found[Path(directory, name)] = None
                     else:
                         skipped.add(Path(directory, name))
                 skipped.update(
                     Path(directory, d) for d in dirnames if Path(directory, d).is_symlink()
                 )
-        elif path.name.lower().endswith(tuple(suffixes)):
+        elif path.name.lower().endswith(endings):
             found[path] = None
         else:
-            raise OpsguardError(f"not a record file ({' or '.join(suffixes)}): {given}")
-    return Discovery(files=tuple(sorted(found)), skipped=len(skipped))
-
-
-def _unlistable(error: OSError) -> None:
-    # A directory that cannot be listed would silently drop its records from the gate.
-    raise OpsguardError(f"cannot list directory {error.filename}: {error.strerror}")
+            raise OpsguardError(f"not a {kind} file ({', '.join(endings)}): {given}")
+    return Discovery(tuple(sorted(found)), len(skipped), tuple(unlisted))
 
 
 def read_records(path: Path, shown: str) -> Iterator[RecordItem | CorruptItem]:

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import os
 import re
-import stat
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -38,9 +37,8 @@ from typing import IO, Any, Protocol
 
 import orjson
 
-from ..errors import OpsguardError
 from ..gcpause import gc_paused
-from ..records import display_path
+from ..records import Discovery, discover_files, display_path
 from ..result import Severity
 from .collect import Detection
 from .keys import CACHE_LIMIT, KeyClassifier
@@ -105,14 +103,6 @@ class Policy:
 
 
 @dataclass(frozen=True, slots=True)
-class Discovery:
-    files: tuple[Path, ...]
-    skipped: int
-    # Directories below a named one that could not be listed, with the reason.
-    unlisted: tuple[tuple[Path, str], ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
 class ScanStats:
     files: int
     lines: int
@@ -132,44 +122,8 @@ class _Found:
 
 
 def discover_telemetry(paths: Sequence[Path]) -> Discovery:
-    """Expand files and directories (recursively) into a sorted list of telemetry files.
-
-    A named path that does not exist, or a named file with another suffix, is
-    an `OpsguardError` (exit 2). Inside directories, other files and hidden
-    files are counted as skipped; symlinked directories are not followed.
-    """
-    found: dict[Path, None] = {}
-    skipped: set[Path] = set()
-    unlisted: list[tuple[Path, str]] = []
-
-    def note(error: OSError) -> None:  # os.walk would otherwise pass over it in silence
-        unlisted.append((Path(error.filename), error.strerror or "cannot list"))
-
-    for given in paths:
-        path = Path(os.path.abspath(given))
-        try:
-            info = path.stat()
-        except FileNotFoundError:
-            raise OpsguardError(f"path not found: {given}") from None
-        except OSError as exc:
-            raise OpsguardError(f"cannot access {given}: {exc.strerror}") from None
-        if stat.S_ISDIR(info.st_mode):
-            for directory, dirnames, filenames in os.walk(path, onerror=note):
-                dirnames.sort()
-                for name in filenames:
-                    file = Path(directory, name)
-                    if name.lower().endswith(TELEMETRY_SUFFIXES) and not name.startswith("."):
-                        found[file] = None
-                    else:
-                        skipped.add(file)
-                skipped.update(
-                    Path(directory, d) for d in dirnames if Path(directory, d).is_symlink()
-                )
-        elif path.name.lower().endswith(TELEMETRY_SUFFIXES):
-            found[path] = None
-        else:
-            raise OpsguardError(f"not a telemetry file ({', '.join(TELEMETRY_SUFFIXES)}): {given}")
-    return Discovery(tuple(sorted(found)), len(skipped), tuple(unlisted))
+    """The telemetry files under `paths`, sorted; unlistable directories are reported."""
+    return discover_files(paths, TELEMETRY_SUFFIXES, kind="telemetry", report_unlisted=True)
 
 
 class Scanner:
