@@ -558,3 +558,47 @@ def test_fast_path_equals_full_walk_across_blocks(
 
     assert fast == _findings(_WalkEverything, path)
     assert len(fast) > 20
+
+
+def test_denied_keys_below_container_keys_name_their_lines(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The key pass tracks no lines below a top-level key unless that subtree holds a
+    # denied key: a key on every line (`retry`), on a few (`payload`), arrays of objects.
+    monkeypatch.setattr(scan_module, "BLOCK_SIZE", 700)
+    events: list[Any] = []
+    for n in range(120):
+        event: dict[str, Any] = {**CLEAN, "n": n, "retry": {"attempts": 1, "sub": {"k": n}}}
+        if n % 5 == 0:
+            event["payload"] = {"endpoint": "/x", "items": [{"id": 1}, {"id": 2}]}
+        if n % 29 == 3:
+            event["payload"] = {"endpoint": "/x", "items": [{"id": 1}, {"hrv_ms": n}]}
+        if n % 31 == 17:
+            event["retry"] = {"attempts": 1, "sub": {"restingHeartRate": n}}
+        events.append(event)
+    _jsonl(tmp_path / "t.jsonl", *events)
+    # Twice: the second file is scanned with the container keys learned.
+    _jsonl(tmp_path / "u.jsonl", *events)
+
+    fast = _findings(Scanner, tmp_path)
+
+    assert fast == _findings(_WalkEverything, tmp_path)
+    lines = [n + 1 for n in range(120) if n % 29 == 3 or n % 31 == 17]
+    assert [(Path(f.path).name, f.line) for f in fast] == [
+        *(("t.jsonl", line) for line in lines),
+        *(("u.jsonl", line) for line in lines),
+    ]
+
+
+def test_a_repeated_string_is_judged_on_every_line(tmp_path: Path) -> None:
+    # A string's verdict is cached: the same message is clean (or a leak) on every line.
+    events = [
+        {**CLEAN, "msg": "read timed out after 30 s" if n % 2 else "fetched rhr=52"}
+        for n in range(10)
+    ]
+    _jsonl(tmp_path / "t.jsonl", *events)
+
+    result = _check(tmp_path)
+
+    assert [f.line for f in result.findings] == [1, 3, 5, 7, 9]
+    assert {f.pointer for f in result.findings} == {"/msg"}

@@ -17,7 +17,10 @@ line (`Scanner._fast_check`): key-set unions against the keys already known
 to be safe, level by level through the keys known to hold objects (every
 `{` of the block accounted for, or the block takes the exact full pass), and
 a byte prefilter for the value detectors (`text.TRIGGER_*`, memchr-driven).
-Only lines that fail one of these are walked exactly (`Scanner._walk`).
+Below each top-level container key the levels are checked without tracking
+which line owns which object; only a subtree that holds a denied key is
+walked again with owners (`Scanner._subtree_owners`). Only lines that fail
+one of these are walked exactly (`Scanner._walk`).
 Blocks are small on purpose: a block's parsed objects stay in the CPU caches
 (1 MiB blocks measured 50% slower). Allowlist mode walks every line (key
 paths depend on nesting).
@@ -71,6 +74,7 @@ BINARY_PROBE = 8192
 MAX_JSON_DOCUMENT = 64 << 20
 _BOM = b"\xef\xbb\xbf"
 _CONTAINER_KEYS_LIMIT = 1024
+_CACHED_STRING_LIMIT = 256  # longer strings are not cached (memory stays bounded)
 
 
 class _Marker:
@@ -140,6 +144,7 @@ class Scanner:
         self._container_keys: list[set[str]] = []
         self._key_text: dict[str, bool] = {}
         self._segments: dict[str, str] = {}
+        self._string_verdicts: dict[bytes, bool] = {}
 
     # --- files ---------------------------------------------------------------------------------
 
@@ -253,10 +258,18 @@ class Scanner:
             closing = raw.find(b'"', offset)
             if closing < 0:
                 return True
-            text = raw[opening + 1 : closing].decode("utf-8", "replace")
-            if detect_text(text, self.classifier):
+            if self._string_may_hit(raw[opening + 1 : closing]):
                 return True
         return False
+
+    def _string_may_hit(self, raw: bytes) -> bool:
+        """Whether a detector matches in one string's bytes (short ones cached: messages repeat)."""
+        cached = self._string_verdicts.get(raw)
+        if cached is None:
+            cached = bool(detect_text(raw.decode("utf-8", "replace"), self.classifier))
+            if len(raw) <= _CACHED_STRING_LIMIT and len(self._string_verdicts) < CACHE_LIMIT:
+                self._string_verdicts[raw] = cached
+        return cached
 
     # --- the fast path -------------------------------------------------------------------------
 
@@ -289,36 +302,87 @@ class Scanner:
     ) -> set[int] | None:
         """Lines holding a denied key at any depth, or None if not every object was reached.
 
-        Level by level: the union of the objects' key sets against the known
-        safe keys, the owners of objects with a denied key, then the next
-        level through the (safe) keys known to hold objects or arrays. Every
-        `{` in the block must be an object reached, or the result is None (a
-        new container key, or a brace inside a string).
+        The union of the top-level key sets against the known safe keys (the
+        owners of objects with a denied key from one more pass), then, for
+        each (safe) key known to hold objects or arrays, the subtree below it
+        level by level (`_subtree_clean`) without tracking owners; only a
+        subtree holding a denied key is walked again with owners
+        (`_subtree_owners`). Every `{` in the block must be an object reached,
+        or the result is None (a new container key, or a brace inside a string).
         """
         braces = block.count(b"{")
-        seen = 0
+        safe = self._safe
         flagged: set[int] = set()
-        depth = 0
+        keys: set[str] = set().union(*level)
+        if not safe.issuperset(keys):
+            self._classify_new(keys - safe)
+            denied = keys - safe
+            if denied:
+                flagged.update(compress(owners, map(not_, map(denied.isdisjoint, level))))
+        seen = len(level)
+        known = self._container_keys[0] if self._container_keys else ()
+        for key in keys.intersection(known):
+            values = list(map(dict.get, level, repeat(key)))
+            below: list[Any] = []
+            _gather(values, below)
+            if not below:
+                continue
+            count, clean = self._subtree_clean(below)
+            seen += count
+            if not clean:
+                flagged.update(self._subtree_owners(values, owners))
+        if seen != braces:
+            return None
+        return flagged
+
+    def _subtree_clean(self, level: list[Any]) -> tuple[int, bool]:
+        """The objects below one top-level key (depth 1 on): how many were reached through
+        the known container keys, and whether all their keys are safe."""
+        safe = self._safe
+        container_keys = self._container_keys
+        seen = 0
+        clean = True
+        depth = 1
         while level:
             seen += len(level)
             keys: set[str] = set().union(*level)
-            fresh = keys - self._safe
-            if fresh:
-                self._classify_new(fresh)
-                denied = keys - self._safe
-                if denied:
-                    flagged.update(compress(owners, map(not_, map(denied.isdisjoint, level))))
-            known = self._container_keys[depth] if depth < len(self._container_keys) else ()
+            if not safe.issuperset(keys):
+                self._classify_new(keys - safe)
+                clean = clean and safe.issuperset(keys)
+            if depth >= len(container_keys):
+                break
+            next_level: list[Any] = []
+            for key in keys.intersection(container_keys[depth]):
+                _gather(list(map(dict.get, level, repeat(key))), next_level)
+            level = next_level
+            depth += 1
+        return seen, clean
+
+    def _subtree_owners(self, values: list[Any], owners: Sequence[int]) -> set[int]:
+        """The owners of the denied keys below one top-level key's `values` (the same
+        levels as `_subtree_clean`, with owners)."""
+        level: list[Any] = []
+        level_owners: list[int] = []
+        _containers(values, owners, level, level_owners)
+        safe = self._safe
+        container_keys = self._container_keys
+        flagged: set[int] = set()
+        depth = 1
+        while level:
+            keys: set[str] = set().union(*level)
+            denied = keys - safe
+            if denied:
+                flagged.update(compress(level_owners, map(not_, map(denied.isdisjoint, level))))
+            if depth >= len(container_keys):
+                break
             next_level: list[Any] = []
             next_owners: list[int] = []
-            for key in keys.intersection(known):
+            for key in keys.intersection(container_keys[depth]):
                 _containers(
-                    list(map(dict.get, level, repeat(key))), owners, next_level, next_owners
+                    list(map(dict.get, level, repeat(key))), level_owners, next_level, next_owners
                 )
-            level, owners = next_level, next_owners
+            level, level_owners = next_level, next_owners
             depth += 1
-        if seen != braces:
-            return None
         return flagged
 
     def _classify_new(self, keys: set[str]) -> None:
@@ -760,6 +824,31 @@ def _containers(
         )
 
 
+def _gather(values: list[Any], dicts: list[Any]) -> None:
+    """`_containers` without owners: append the objects among `values` (and inside
+    its arrays) to `dicts`; empty objects may be passed over (see `_containers`)."""
+    if values and (values[0] is None or values[-1] is None):  # a key most objects lack
+        values = list(filter(None, values))
+    while values:
+        kinds = set(map(type, values))
+        if kinds == _DICT:
+            dicts.extend(values)
+            return
+        if kinds <= _DICT_OR_NONE:
+            dicts.extend(filter(None, values))
+            return
+        if not kinds & _CONTAINER_TYPES:
+            return
+        if list not in kinds:
+            dicts.extend(compress(values, map(is_, map(type, values), repeat(dict))))
+            return
+        types = list(map(type, values))
+        if dict in kinds:
+            dicts.extend(compress(values, map(is_, types, repeat(dict))))
+        values = list(chain.from_iterable(compress(values, map(is_, types, repeat(list)))))
+
+
+_DICT = frozenset({dict})
 _DICT_OR_NONE = frozenset({dict, type(None)})
 _CONTAINER_TYPES = frozenset({dict, list})
 
