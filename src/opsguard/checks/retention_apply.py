@@ -27,7 +27,7 @@ from __future__ import annotations
 import errno
 import os
 
-from .retention_model import Decision, Outcome, ScannedDir
+from .retention_model import Decision, Outcome, ScannedDir, identity
 from .retention_scan import Swapped, open_subdir
 
 __all__ = ["Outcome", "execute", "would_empty"]
@@ -118,13 +118,7 @@ class _Run:
         except OSError as exc:
             self.failed[decision.rel] = _why(exc)
             return False
-        if (now.st_dev, now.st_ino, now.st_size, now.st_mtime_ns, now.st_ctime_ns) != (
-            decision.dev,
-            decision.ino,
-            decision.size,
-            decision.mtime_ns,
-            decision.ctime_ns,
-        ):
+        if identity(now) != decision.identity:
             self.changed[decision.rel] = "changed since the scan (inode, size, mtime or ctime)"
             return False
         try:

@@ -33,7 +33,7 @@ from collections.abc import Mapping
 from operator import itemgetter
 
 from ..quarantine import SIDECAR_SUFFIX
-from .retention_model import Decision, PlannedFile, ScannedFile
+from .retention_model import Decision, PlannedFile, ScannedFile, identity
 from .retention_rule import NS, Protector, limit_ns, name_stamp_ns
 
 __all__ = ["SAME_MTIME_SPREAD_NS", "RootJudge"]
@@ -240,13 +240,7 @@ class RootJudge:
         if planned is None:
             return "keep", "not-in-plan"
         self._planned_seen.add(rel)
-        if planned[1:] == (
-            info.st_dev,
-            info.st_ino,
-            info.st_size,
-            info.st_mtime_ns,
-            info.st_ctime_ns,
-        ):
+        if planned[1:] == identity(info):
             return "delete", "planned"
         return "skip", "changed-since-plan"
 

@@ -21,6 +21,7 @@ from ..result import CheckResult
 __all__ = [
     "Decision",
     "Excluded",
+    "FileIdentity",
     "Line",
     "Outcome",
     "PlannedFile",
@@ -28,11 +29,21 @@ __all__ = [
     "RootReport",
     "ScannedDir",
     "ScannedFile",
+    "identity",
     "printable",
 ]
 
 # One non-directory entry as listed: its name in its directory and its own lstat.
 ScannedFile = tuple[str, os.stat_result]
+
+
+# (device, inode, size, mtime_ns, ctime_ns): what must be unchanged for a file to be deleted.
+FileIdentity = tuple[int, int, int, int, int]
+
+
+def identity(info: os.stat_result) -> FileIdentity:
+    """A file's identity from its lstat, in the order of `PlannedFile` (after `rel`)."""
+    return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
 
 
 class PlannedFile(NamedTuple):
@@ -72,6 +83,11 @@ class Decision(NamedTuple):
     action: str
     reason: str
     basis: str
+
+    @property
+    def identity(self) -> FileIdentity:
+        """The identity it had when judged, in `identity()`'s order."""
+        return (self.dev, self.ino, self.size, self.mtime_ns, self.ctime_ns)
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ from datetime import datetime
 
 from ..codes import RETENTION_CODES
 from ..config import Config
+from ..report.figures import human_bytes
 from ..result import CheckResult, Finding, Severity
 from .retention_judge import SAME_MTIME_SPREAD_NS
 from .retention_model import RootReport, printable
@@ -247,33 +248,24 @@ def describe(
                 extra = f" - {line.reason}"
             out.append(
                 f"  {line.action:<12} {root.join(decision.rel)}  age {age}  "
-                f"{_size(decision.size)}  [{rule}]{extra}"
+                f"{human_bytes(decision.size)}  [{rule}]{extra}"
             )
         verb = "removed" if mode == "apply" else "would-remove"
         out.extend(f"  {verb:<12} {root.join(rel)}/  [left empty]" for rel in root.dirs_removed)
         skipped = ", ".join(f"{reason} {n}" for reason, n in figures.skipped.items())
         oldest = "none" if figures.oldest_kept_ns is None else age_text(figures.oldest_kept_ns)
         done = (
-            f"{figures.deleted} deleted ({_size(figures.deleted_bytes)})"
+            f"{figures.deleted} deleted ({human_bytes(figures.deleted_bytes)})"
             if mode == "apply"
             else "nothing deleted"
         )
         out.append(
-            f"  total: {figures.candidates} candidate(s) ({_size(figures.candidate_bytes)}), "
+            f"  total: {figures.candidates} candidate(s) ({human_bytes(figures.candidate_bytes)}), "
             f"{done}, {root.kept} kept, {sum(figures.skipped.values())} skipped"
             + (f" ({skipped})" if skipped else "")
             + f"; oldest left {oldest}"
         )
     return out
-
-
-def _size(size: int) -> str:
-    value = float(size)
-    for unit in ("B", "KiB", "MiB"):
-        if value < 1024:
-            return f"{size} B" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{value:.1f} GiB"
 
 
 def _seconds(age_ns: int | None) -> float | None:

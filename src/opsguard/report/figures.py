@@ -7,7 +7,7 @@ from typing import Any
 
 from ..result import CheckResult
 
-__all__ = ["key_figure"]
+__all__ = ["human_bytes", "key_figure"]
 
 
 def _integrity(summary: Mapping[str, Any]) -> str:
@@ -38,14 +38,15 @@ def _retention(summary: Mapping[str, Any]) -> str:
     roots = len(summary["roots"])
     found = (
         f"{summary['candidates']} of {summary['files']} files "
-        f"({_bytes(summary['candidate_bytes'])}) past retention in {roots} root(s)"
+        f"({human_bytes(summary['candidate_bytes'])}) past retention in {roots} root(s)"
     )
     if summary["mode"] == "apply":
-        return f"{found}; deleted {summary['deleted']} ({_bytes(summary['deleted_bytes'])})"
+        return f"{found}; deleted {summary['deleted']} ({human_bytes(summary['deleted_bytes'])})"
     return f"dry-run: {found}; nothing deleted"
 
 
-def _bytes(size: int) -> str:
+def human_bytes(size: int) -> str:
+    """A byte count for people: `512 B`, `7.8 KiB`, `1.2 GiB`."""
     value = float(size)
     for unit in ("B", "KiB", "MiB"):
         if value < 1024:
