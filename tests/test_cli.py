@@ -64,7 +64,16 @@ def test_defects_exit_1_and_json_follows_the_contract(
 
     assert code == 1
     data = load_json(in_tmp / "out.json")
-    assert set(data) == {"schema", "check", "status", "summary", "findings", "duration_s"}
+    assert set(data) == {
+        "schema",
+        "check",
+        "status",
+        "run_id",
+        "summary",
+        "findings",
+        "duration_s",
+    }
+    assert data["run_id"] is None  # a plain command line names no run
     assert data["schema"] == "opsguard.result/1"
     assert data["check"] == "integrity"
     assert data["status"] == "fail"
@@ -132,7 +141,11 @@ def test_missing_path_exits_2_in_process(in_tmp: Path, capsys: pytest.CaptureFix
     _assert_one_line_error(captured.err)
     assert "no/such/path" in captured.err
     assert captured.out == ""
-    assert not (in_tmp / ".opsguard").exists()
+    # The check could not run, and its result says so with the same line: never a stale pass.
+    result = load_json(in_tmp / ".opsguard" / "results" / "integrity.json")
+    assert result["status"] == "error"
+    assert [(f["code"], f["severity"]) for f in result["findings"]] == [("could-not-run", "error")]
+    assert captured.err == f"opsguard: error: {result['findings'][0]['message']}\n"
 
 
 def test_bad_threshold_exits_2_in_process(in_tmp: Path, capsys: pytest.CaptureFixture[str]) -> None:

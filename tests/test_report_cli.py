@@ -7,6 +7,7 @@ run the real process, for exit codes and for what a pipe receives. The
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import re
@@ -52,6 +53,7 @@ GITHUB_VARS = (
 PR_HEAD = "feedfacefeedfacefeedfacefeedfacefeedface"
 MERGE_SHA = "badc0ffeebadc0ffeebadc0ffeebadc0ffeebadc"
 RUN_URL = "https://github.com/org/repo/actions/runs/42"
+RUNNER_RUN = "42-1"  # the opsguard run id of GitHub run 42, attempt 1
 
 
 @pytest.fixture(autouse=True)
@@ -68,11 +70,11 @@ def work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def _results_dir(work: Path, results: Sequence[CheckResult]) -> Path:
+def _results_dir(work: Path, results: Sequence[CheckResult], run_id: str | None = None) -> Path:
     directory = work / "results"
     directory.mkdir(exist_ok=True)
     for result in results:
-        write_result(directory, result)
+        write_result(directory, dataclasses.replace(result, run_id=run_id))
     return directory
 
 
@@ -133,8 +135,8 @@ def test_gate_fails_when_a_check_could_not_run(
 ) -> None:
     _results_dir(work, (integrity_pass(), unknown_error()))
 
-    assert main(["gate", "--results-dir", "results"]) == 1
-    assert "license-audit" in capsys.readouterr().out
+    assert main(["gate", "--results-dir", "results"]) == 2
+    assert capsys.readouterr().out == "opsguard gate: ERROR (could not run: license-audit)\n"
 
 
 def test_gate_exits_2_on_an_empty_results_dir(
@@ -292,7 +294,7 @@ def test_report_prints_the_chosen_format(
 def test_report_prints_annotations_on_request(
     work: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _results_dir(work, mixed_results())
+    _results_dir(work, mixed_results(), run_id=RUNNER_RUN)
 
     assert (
         main(["report", "--results-dir", "results", "--out-dir", "out", "--format", "annotations"])
@@ -317,8 +319,6 @@ def test_report_flags_reach_the_comment(work: Path, capsys: pytest.CaptureFixtur
             "1",
             "--head-sha",
             "abc123",
-            "--run-id",
-            "7",
             "--run-url",
             "https://ci.example/run/7",
         ]
@@ -327,7 +327,7 @@ def test_report_flags_reach_the_comment(work: Path, capsys: pytest.CaptureFixtur
     assert code == 0
     comment = (work / "out" / "report.md").read_text(encoding="utf-8")
     state = marker_state(comment)
-    assert (state["head_sha"], state["run_id"]) == ("abc123", "7")
+    assert (state["head_sha"], state["run_id"]) == ("abc123", None)
     assert "… and 2 more in the job summary." in comment
     assert "(https://ci.example/run/7)" in comment
 
@@ -398,7 +398,7 @@ def _with_privacy_and_retention() -> tuple[CheckResult, ...]:
 def test_report_under_actions_writes_outputs_summary_and_annotations(
     work: Path, runner: dict[str, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _results_dir(work, _with_privacy_and_retention())
+    _results_dir(work, _with_privacy_and_retention(), run_id=RUNNER_RUN)
 
     assert main(["report", "--results-dir", "results", "--out-dir", "out"]) == 0
 
@@ -415,7 +415,7 @@ def test_report_under_actions_writes_outputs_summary_and_annotations(
         assert re.search(rf"^{re.escape(name)}<<(\S+)\n[^\n]*\n\1$", raw, re.MULTILINE), name
 
     results = collect_results(work / "results")
-    context = RunContext(head_sha=PR_HEAD, run_id="42", run_url=RUN_URL)
+    context = RunContext(head_sha=PR_HEAD, run_id="42", run_url=RUN_URL, run_attempt="1")
     assert runner["summary"].read_text(encoding="utf-8") == (
         "## Previous step\n\nits table\n" + render_summary(results, context)
     )
@@ -440,7 +440,7 @@ def test_report_under_actions_writes_outputs_summary_and_annotations(
 def test_report_under_actions_prints_annotations_once(
     work: Path, runner: dict[str, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _results_dir(work, mixed_results())
+    _results_dir(work, mixed_results(), run_id=RUNNER_RUN)
 
     assert (
         main(["report", "--results-dir", "results", "--out-dir", "out", "--format", "annotations"])
@@ -453,7 +453,7 @@ def test_report_under_actions_prints_annotations_once(
 def test_all_pass_under_actions_outputs_passed_true_and_empty_figures(
     work: Path, runner: dict[str, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _results_dir(work, all_pass_results())
+    _results_dir(work, all_pass_results(), run_id=RUNNER_RUN)
 
     assert main(["report", "--results-dir", "results", "--out-dir", "out"]) == 0
 
@@ -520,7 +520,7 @@ def test_run_context_head_sha(tmp_path: Path, event: object, expected: str) -> N
     context = github.run_context(env)
 
     assert context == RunContext(
-        expected, "9", "https://github.example.com/org/repo/actions/runs/9"
+        expected, "9", "https://github.example.com/org/repo/actions/runs/9", run_attempt="1"
     )
 
 
@@ -597,7 +597,7 @@ def _selected_sessions(listing: str) -> list[str]:
     return re.findall(r"^\* (\S+)", listing, re.MULTILINE)
 
 
-def test_report_session_runs_last_in_a_consumer_noxfile(tmp_path: Path) -> None:
+def test_report_and_gate_sessions_run_last_in_a_consumer_noxfile(tmp_path: Path) -> None:
     noxfile = tmp_path / "noxfile.py"
     noxfile.write_text("import opsguard.sessions  # noqa: F401\n", encoding="utf-8")
 
@@ -607,14 +607,14 @@ def test_report_session_runs_last_in_a_consumer_noxfile(tmp_path: Path) -> None:
     selected = _selected_sessions(proc.stdout)
     assert "integrity" in selected
     assert selected.index("integrity") < selected.index("report")
-    assert selected[-1] == "report"
+    assert selected[-2:] == ["report", "gate"]
 
 
-def test_report_session_runs_last_in_the_repository(repo: Path, tmp_path: Path) -> None:
+def test_report_and_gate_sessions_run_last_in_the_repository(repo: Path, tmp_path: Path) -> None:
     proc = run_nox(repo / "noxfile.py", ["-l"], repo)
 
     assert proc.returncode == 0, proc.stderr
-    assert _selected_sessions(proc.stdout)[-1] == "report"
+    assert _selected_sessions(proc.stdout)[-2:] == ["report", "gate"]
 
 
 def test_report_session_renders_the_results_of_the_guards(repo: Path, tmp_path: Path) -> None:

@@ -96,11 +96,13 @@ def test_golden_mixed_comment_reads_in_ten_seconds() -> None:
     assert state == {
         "head_sha": HEAD_SHA,
         "run_id": "42",
-        "status": "fail",
+        "run_attempt": None,
+        # A check that could not run outranks a failure: the verdict has a blind spot.
+        "status": "error",
         "checks": {"integrity": "fail", "atomic-write-fault": "pass", "license-audit": "error"},
     }
     assert lines[1] == (
-        "### ❌ opsguard: 1 of 3 checks failed (integrity); 1 could not run (license-audit)"
+        "### ⚠️ opsguard: 1 of 3 checks failed (integrity); 1 could not run (license-audit)"
     )
     # Key figures: integrity's rate with numerator/denominator, threshold and window; the
     # fault harness's trials and corrupt count; a check without a figure falls back to counts.
@@ -112,7 +114,10 @@ def test_golden_mixed_comment_reads_in_ten_seconds() -> None:
         line.startswith("| ✅ | atomic-write-fault | pass | 200 crash trials, 0 corrupt")
         for line in lines
     )
-    assert "| ⚠️ | license-audit | error | 1 error finding\\(s\\) |" in lines
+    assert (
+        "| ⚠️ | license-audit | error | could not run: license scanner exited with status 3 |"
+        in lines
+    )
     # Failing findings are folded away; warnings are not failing findings.
     assert "<details><summary>❌ integrity: 3 failing findings</summary>" in lines
     assert "<details><summary>⚠️ license-audit: 1 failing finding</summary>" in lines
@@ -172,4 +177,4 @@ def test_golden_terminal_mixed_lists_failing_findings_with_file_and_line() -> No
     assert "  license-audit: LICENSES/vendor.txt: tool-crashed: " in text
     assert "2025-06-30" not in text  # a warning is not a failing finding
     assert "\033[" not in text
-    assert text.rstrip("\n").endswith("verdict: FAIL (1 of 3 checks passed)")
+    assert text.rstrip("\n").endswith("verdict: ERROR (1 of 3 checks passed)")

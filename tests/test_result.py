@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from opsguard import CheckResult, Finding, OpsguardError
 from opsguard.result import RESULT_SCHEMA, ResultFileError
 
-TOP_LEVEL_KEYS = {"schema", "check", "status", "summary", "findings", "duration_s"}
+TOP_LEVEL_KEYS = {"schema", "check", "status", "run_id", "summary", "findings", "duration_s"}
 
 findings = st.builds(
     Finding,
@@ -45,6 +45,7 @@ results = st.builds(
     summary=st.dictionaries(st.text(), _json_values, max_size=5),
     findings=st.lists(findings, max_size=5).map(tuple),
     duration_s=st.floats(min_value=0, max_value=1e6, allow_nan=False, allow_infinity=False),
+    run_id=st.none() | st.text(),
 )
 
 

@@ -23,7 +23,7 @@ from .errors import OpsguardError
 __all__ = ["build_parser", "main"]
 
 # Subcommands in the order `--help` lists them; each is `opsguard.commands.<name>`.
-COMMANDS = ("integrity", "privacy", "retention", "fault", "report", "gate")
+COMMANDS = ("run", "integrity", "privacy", "retention", "fault", "report", "comment", "gate")
 
 
 class _Parser(argparse.ArgumentParser):

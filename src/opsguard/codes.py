@@ -80,9 +80,17 @@ PRIVACY_SELF_TEST_CODES: dict[str, str] = {
 }
 
 
+# Codes every check may report.
+COMMON_CODES: dict[str, str] = {
+    "could-not-run": "The check could not do its job (bad configuration, a path that does not "
+    "exist, input it could not read, or no result from this run at all): its verdict is "
+    "unknown, so the gate fails with exit code 2.",
+}
+
+
 def code_help(check: str, code: str) -> str:
     """The one-line help of a check's finding code ("" for a code this version does not know)."""
-    return _CODES_BY_CHECK.get(check, {}).get(code, "")
+    return _CODES_BY_CHECK.get(check, {}).get(code) or COMMON_CODES.get(code, "")
 
 
 _CODES_BY_CHECK: dict[str, dict[str, str]] = {

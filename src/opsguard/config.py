@@ -21,7 +21,7 @@ import difflib
 import math
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from dataclasses import fields as dataclass_fields
 from datetime import date, datetime
@@ -29,9 +29,11 @@ from pathlib import Path
 from typing import Any, cast
 
 from .bands import DEFAULT_BANDS, Band, BandTable
+from .catalog import guard_name
 from .codes import INTEGRITY_CODES
 from .duplicates import DUPLICATE_SCOPES, DuplicateScope
-from .errors import BandTableError, ConfigError
+from .errors import BandTableError, ConfigError, OpsguardError
+from .runs import RUN_ID_ENV
 
 __all__ = [
     "ENV_VARS",
@@ -165,6 +167,8 @@ class Config:
     fields: Fields
     bands: BandTable
     integrity: IntegrityConfig
+    # The guards `opsguard run` runs and `report`/`gate` expect; None: all (run), what ran (gate).
+    checks: tuple[str, ...] | None = None
     privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
     retention: RetentionConfig = field(default_factory=RetentionConfig)
     report: ReportConfig = field(default_factory=ReportConfig)
@@ -172,7 +176,7 @@ class Config:
 
 # The schema: section -> key -> kind. "" is the top-level table.
 _SCHEMA: dict[str, dict[str, str]] = {
-    "": {"results_dir": "path"},
+    "": {"results_dir": "path", "checks": "strs"},
     "paths": {"records": "paths", "telemetry": "paths", "quarantine": "path"},
     "fields": {"date": "str", "schema_version": "str", "score": "str", "band": "str"},
     "score": {"min": "number", "max": "number", "bands": "bands"},
@@ -208,6 +212,7 @@ _SCHEMA: dict[str, dict[str, str]] = {
 
 _DEFAULTS: dict[tuple[str, str], Any] = {
     ("", "results_dir"): ".opsguard/results",
+    ("", "checks"): None,
     ("paths", "records"): ["data/records"],
     ("paths", "telemetry"): ["data/telemetry"],
     ("paths", "quarantine"): "data/quarantine",
@@ -254,7 +259,7 @@ ENV_VARS: dict[str, tuple[str, str]] = {
 }
 # The conventional name from the pipeline's own deployment; same as OPSGUARD_RETENTION_DAYS.
 ENV_ALIASES: dict[str, tuple[str, str]] = {"RETENTION_DAYS": ("retention", "days")}
-_RESERVED_ENV = frozenset({CONFIG_ENV, DEBUG_ENV})
+_RESERVED_ENV = frozenset({CONFIG_ENV, DEBUG_ENV, RUN_ID_ENV})
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,11 +287,14 @@ def load_config(
     cwd: Path | None = None,
     environ: Mapping[str, str] | None = None,
     overrides: Mapping[str, Any] | None = None,
+    assignments: Sequence[str] = (),
 ) -> Config:
-    """Build the configuration from file, environment and `overrides`.
+    """Build the configuration from file, environment, `assignments` and `overrides`.
 
     `overrides` maps dotted keys (`"integrity.threshold"`, `"results_dir"`) to
     values already of the right Python type, as argparse produces them.
+    `assignments` are `KEY=VALUE` strings (`--set`), VALUE a TOML value or a
+    bare string; a flag's own override beats a `--set` of the same key.
     """
     cwd = (cwd or Path.cwd()).resolve()
     environ = os.environ if environ is None else environ
@@ -303,6 +311,7 @@ def load_config(
         root = source.parent
         settings.update(_settings_from_file(source))
     settings.update(_settings_from_env(environ, cwd))
+    settings.update(_settings_from_assignments(assignments, cwd))
     settings.update(_settings_from_overrides(overrides or {}, cwd))
     return _build(settings, root, source)
 
@@ -382,8 +391,31 @@ def _parse_env(raw: str, kind: str, name: str) -> Any:
     if kind == "paths":
         return [p for p in text.split(os.pathsep) if p]
     if kind == "strs":
-        return [s.strip() for s in text.split(",") if s.strip()]
+        return [s for s in text.replace(",", " ").split() if s]
     return text
+
+
+def _settings_from_assignments(
+    assignments: Sequence[str], cwd: Path
+) -> dict[tuple[str, str], _Setting]:
+    settings: dict[tuple[str, str], _Setting] = {}
+    known = [_join(section, key) for section, keys in _SCHEMA.items() for key in keys]
+    for assignment in assignments:
+        dotted, sep, text = assignment.partition("=")
+        dotted = dotted.strip()
+        if not sep or not dotted:
+            raise ConfigError(
+                f"--set {assignment!r}: expected KEY=VALUE, e.g. integrity.threshold=0.05"
+            )
+        section, _, key = dotted.rpartition(".")
+        if section not in _SCHEMA or key not in _SCHEMA[section]:
+            raise ConfigError(f"--set {dotted}: unknown key{_suggest(dotted, known)}")
+        try:
+            value: Any = tomllib.loads(f"value = {text}")["value"]
+        except tomllib.TOMLDecodeError:
+            value = text  # a bare word or path: `--set paths.records=data/records`
+        settings[(section, key)] = _Setting(value, f"--set {dotted}", cwd)
+    return settings
 
 
 def _settings_from_overrides(
@@ -462,9 +494,19 @@ def _build(settings: dict[tuple[str, str], _Setting], root: Path, source: Path |
                 f"{_suggest(code, list(INTEGRITY_CODES))}"
             )
 
+    checks = get("", "checks")
+    if checks is not None:
+        try:
+            checks = tuple(guard_name(name) for name in checks)
+        except OpsguardError as exc:
+            raise ConfigError(f"{origin('', 'checks')}: {exc}") from None
+        if not checks:
+            raise ConfigError(f"{origin('', 'checks')}: name at least one check")
+
     return Config(
         root=root,
         source=source,
+        checks=checks,
         results_dir=get("", "results_dir"),
         paths=Paths(
             records=get("paths", "records"),

@@ -34,7 +34,10 @@ def run_context(environ: Mapping[str, str] | None = None) -> RunContext:
     run_url = (
         f"{server}/{repository}/actions/runs/{run_id}" if server and repository and run_id else None
     )
-    return RunContext(head_sha=_head_sha(env), run_id=run_id, run_url=run_url)
+    run_attempt = (env.get("GITHUB_RUN_ATTEMPT") or "1") if run_id else None
+    return RunContext(
+        head_sha=_head_sha(env), run_id=run_id, run_url=run_url, run_attempt=run_attempt
+    )
 
 
 def _head_sha(env: Mapping[str, str]) -> str | None:

@@ -15,9 +15,19 @@ import orjson
 
 from .errors import OpsguardError
 
-__all__ = ["RESULT_SCHEMA", "CheckResult", "Finding", "ResultFileError", "Severity", "Status"]
+__all__ = [
+    "COULD_NOT_RUN",
+    "RESULT_SCHEMA",
+    "CheckResult",
+    "Finding",
+    "ResultFileError",
+    "Severity",
+    "Status",
+]
 
 RESULT_SCHEMA = "opsguard.result/1"
+# The finding code of a check that could not run; every check may report it.
+COULD_NOT_RUN = "could-not-run"
 
 Severity = Literal["error", "warning"]
 Status = Literal["pass", "fail", "error"]
@@ -87,17 +97,30 @@ class CheckResult:
     summary: Mapping[str, Any]
     findings: tuple[Finding, ...] = ()
     duration_s: float = 0.0
+    # The run this result belongs to (see `opsguard.runs`); None for a plain command line.
+    run_id: str | None = None
     schema: str = field(default=RESULT_SCHEMA)
 
     @property
     def passed(self) -> bool:
         return self.status == "pass"
 
+    @classmethod
+    def could_not_run(cls, check: str, reason: str, *, run_id: str | None = None) -> CheckResult:
+        """The result of a check that could not do its job: `error`, with the one-line reason.
+
+        Written like any other result, so that no view and no gate can miss it. Its
+        finding is about the run, not a file: its path is empty.
+        """
+        finding = Finding(COULD_NOT_RUN, "error", "", None, "", reason)
+        return cls(check, "error", {"reasons": [reason]}, (finding,), run_id=run_id)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "schema": self.schema,
             "check": self.check,
             "status": self.status,
+            "run_id": self.run_id,
             "summary": dict(self.summary),
             "findings": [f.to_dict() for f in self.findings],
             "duration_s": self.duration_s,
@@ -122,6 +145,9 @@ class CheckResult:
         findings = data.get("findings")
         if not isinstance(findings, list):
             raise ValueError("findings must be a list")
+        run_id = data.get("run_id")
+        if run_id is not None and not isinstance(run_id, str):
+            raise ValueError("run_id must be a string or null")
         duration = data.get("duration_s")
         if not isinstance(duration, int | float) or isinstance(duration, bool) or duration < 0:
             raise ValueError("duration_s must be a non-negative number")
@@ -131,6 +157,7 @@ class CheckResult:
             summary=summary,
             findings=tuple(Finding.from_dict(f) for f in findings),
             duration_s=float(duration),
+            run_id=run_id,
         )
 
     @classmethod

@@ -8,8 +8,7 @@ import sys
 from typing import Any
 
 from ..checks.fault import DEFAULT_TRIALS, DEFAULT_WRITER, check_fault
-from ..config import load_config
-from . import add_common, deliver, positive_int
+from . import add_common, positive_int, run_check
 
 
 def register(commands: Any) -> None:
@@ -43,8 +42,11 @@ def register(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    config = load_config(args.config, overrides={"results_dir": args.results_dir})
     if "" not in sys.path and os.getcwd() not in sys.path:
         sys.path.insert(0, os.getcwd())  # --writer mymodule:write, as `python -m` would find it
-    result = check_fault(args.writer, trials=args.trials, seed=args.seed)
-    return deliver(result, config, args)
+    return run_check(
+        "atomic-write-fault",
+        args,
+        {"results_dir": args.results_dir},
+        lambda _config: check_fault(args.writer, trials=args.trials, seed=args.seed),
+    )

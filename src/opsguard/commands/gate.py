@@ -1,44 +1,72 @@
-"""`opsguard gate`: fail the job, after every view has been written, if any check failed."""
+"""`opsguard gate`: the one exit code of a run, after every view has been written.
+
+It never passes on what did not run: a check that errored, or an expected
+check with no result from this run, is exit 2; a violation is exit 1.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
-from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 from ..config import load_config
-from ..errors import OpsguardError
-from ..report.collect import collect_results, overall_status
-from . import EXIT_FAIL, EXIT_PASS
+from ..report.collect import collect_run
+from ..report.escape import workflow_data
+from ..result import CheckResult
+from ..runs import current_run_id
+from . import EXIT_ERROR, EXIT_FAIL, EXIT_PASS, add_expect, add_run_options, expected_checks
 
 
 def register(commands: Any) -> None:
     gate = commands.add_parser(
         "gate",
-        help="exit 1 if any collected check failed (0 if all passed, 2 if there are none)",
-        description="Read the result files and turn them into one exit code, so that a "
-        "workflow can render every view first and fail last.",
+        help="exit 0 if every expected check of this run passed, 1 on a violation, "
+        "2 if a check could not run or has no result",
+        description="Read this run's result files and turn them into one exit code, so that a "
+        "workflow can render every view first and fail last. Exit codes: 0 every check passed; "
+        "1 a check found a violation; 2 a check could not run, an expected check has no "
+        "result from this run, or there are no results at all.",
     )
-    gate.add_argument("--config", type=Path, metavar="FILE", help="configuration file")
-    gate.add_argument(
-        "--results-dir",
-        type=Path,
-        metavar="DIR",
-        help="where the result files are (default .opsguard/results)",
-    )
+    add_run_options(gate)
+    add_expect(gate)
     gate.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     config = load_config(args.config, overrides={"results_dir": args.results_dir})
-    results = collect_results(config.results_dir)
-    if not results:
-        raise OpsguardError(f"no result files in {config.results_dir}: nothing to gate")
-    status = overall_status(results)
-    failed = [r.check for r in results if not r.passed]
-    if status == "pass":
-        sys.stdout.write(f"opsguard gate: PASS ({len(results)} checks)\n")
-        return EXIT_PASS
-    sys.stdout.write(f"opsguard gate: FAIL ({', '.join(failed)})\n")
-    return EXIT_FAIL
+    collected = collect_run(
+        config.results_dir, current_run_id(args.run_id), expected_checks(args, config)
+    )
+    if collected.stale:
+        sys.stdout.write(
+            f"opsguard gate: ignored {collected.stale} result file(s) from other runs\n"
+        )
+    code, text = verdict(collected.results, collected.missing)
+    sys.stdout.write(f"opsguard gate: {text}\n")
+    if code != EXIT_PASS and os.environ.get("GITHUB_ACTIONS") == "true":
+        sys.stdout.write(f"::error title=opsguard gate::{workflow_data(text)}\n")
+    return code
+
+
+def verdict(results: Sequence[CheckResult], missing: Sequence[str] = ()) -> tuple[int, str]:
+    """The exit code and the one-line verdict of a run's results.
+
+    `missing` are expected checks with no result (they are also `error` results).
+    """
+    errored = [r.check for r in results if r.status == "error" and r.check not in missing]
+    failed = [r.check for r in results if r.status == "fail"]
+    if errored or missing:
+        parts = []
+        if errored:
+            parts.append(f"could not run: {', '.join(errored)}")
+        if missing:
+            parts.append(f"no result from this run: {', '.join(missing)}")
+        if failed:
+            parts.append(f"failed: {', '.join(failed)}")
+        return EXIT_ERROR, f"ERROR ({'; '.join(parts)})"
+    if failed:
+        return EXIT_FAIL, f"FAIL ({', '.join(failed)})"
+    return EXIT_PASS, f"PASS ({len(results)} checks)"

@@ -8,10 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from ..checks.integrity import check_integrity
-from ..config import load_config
+from ..config import Config
 from ..duplicates import DUPLICATE_SCOPES
 from ..remediate import apply_remediation, describe_plan, describe_report, plan_remediation
-from . import add_common, deliver, iso_date
+from ..result import CheckResult
+from . import add_common, iso_date, run_check
 
 
 def register(commands: Any) -> None:
@@ -56,16 +57,17 @@ def register(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    config = load_config(
-        args.config,
-        overrides={
-            "results_dir": args.results_dir,
-            "integrity.threshold": args.threshold,
-            "integrity.window_days": args.window_days,
-            "integrity.min_records": args.min_records,
-            "integrity.duplicate_scope": args.duplicate_scope,
-        },
-    )
+    overrides = {
+        "results_dir": args.results_dir,
+        "integrity.threshold": args.threshold,
+        "integrity.window_days": args.window_days,
+        "integrity.min_records": args.min_records,
+        "integrity.duplicate_scope": args.duplicate_scope,
+    }
+    return run_check("integrity", args, overrides, lambda config: _check(config, args))
+
+
+def _check(config: Config, args: argparse.Namespace) -> CheckResult:
     cwd = Path.cwd()
     paths = list(args.paths) or list(config.paths.records)
     result = check_integrity(paths, config, as_of=args.as_of, cwd=cwd)
@@ -78,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
             result = check_integrity(paths, config, as_of=args.as_of, cwd=cwd)
     elif not plan.empty:
         _section("remediation available: `opsguard integrity --fix` would", describe_plan(plan))
-    return deliver(result, config, args)
+    return result
 
 
 def _section(title: str, lines: list[str]) -> None:

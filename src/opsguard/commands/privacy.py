@@ -7,9 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from ..checks.privacy import check_privacy, check_privacy_self_test
-from ..config import PRIVACY_MODES, load_config
+from ..config import PRIVACY_MODES, Config
 from ..errors import OpsguardError
-from . import add_common, deliver, iso_date
+from ..result import CheckResult
+from . import add_common, iso_date, run_check
 
 
 def register(commands: Any) -> None:
@@ -45,13 +46,14 @@ def register(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    config = load_config(
-        args.config,
-        overrides={"results_dir": args.results_dir, "privacy.mode": args.mode},
-    )
+    overrides = {"results_dir": args.results_dir, "privacy.mode": args.mode}
     if args.self_test:
         if args.paths:
             raise OpsguardError("--self-test scans its own planted files: give no PATH")
-        return deliver(check_privacy_self_test(config), config, args)
-    paths = list(args.paths) or list(config.paths.telemetry)
-    return deliver(check_privacy(paths, config, as_of=args.as_of, cwd=Path.cwd()), config, args)
+        return run_check("privacy-self-test", args, overrides, check_privacy_self_test)
+
+    def scan(config: Config) -> CheckResult:
+        paths = list(args.paths) or list(config.paths.telemetry)
+        return check_privacy(paths, config, as_of=args.as_of, cwd=Path.cwd())
+
+    return run_check("privacy", args, overrides, scan)

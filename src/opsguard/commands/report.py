@@ -18,12 +18,13 @@ from ..errors import OpsguardError
 from ..github import append_step_summary, run_context, write_outputs
 from ..records import display_path
 from ..report.annotations import render_annotations
-from ..report.collect import collect_results, overall_status, report_document
+from ..report.collect import collect_run, overall_status, report_document
 from ..report.markdown import RunContext, render_comment, render_summary
 from ..report.sarif import render_sarif
 from ..report.terminal import render_report, use_color
 from ..result import CheckResult
-from . import EXIT_PASS
+from ..runs import current_run_id
+from . import EXIT_PASS, add_expect, add_run_options, expected_checks, non_negative_int
 
 FORMATS = ("terminal", "markdown", "summary", "annotations", "sarif", "json")
 FILES = {
@@ -43,13 +44,8 @@ def register(commands: Any) -> None:
         "format. Under GitHub Actions also write the job summary, step outputs and "
         "annotations. Always exits 0 when it could render: use `opsguard gate` to fail.",
     )
-    report.add_argument("--config", type=Path, metavar="FILE", help="configuration file")
-    report.add_argument(
-        "--results-dir",
-        type=Path,
-        metavar="DIR",
-        help="where the result files are (default .opsguard/results)",
-    )
+    add_run_options(report)
+    add_expect(report)
     report.add_argument(
         "--out-dir",
         type=Path,
@@ -64,12 +60,11 @@ def register(commands: Any) -> None:
     )
     report.add_argument(
         "--max-findings",
-        type=int,
+        type=non_negative_int,
         metavar="N",
         help="failing findings per check in the PR comment (default 10)",
     )
     report.add_argument("--head-sha", metavar="SHA", help="for the comment marker")
-    report.add_argument("--run-id", metavar="ID", help="for the comment marker")
     report.add_argument("--run-url", metavar="URL", help="link to the full run")
     report.set_defaults(run=run)
 
@@ -83,14 +78,20 @@ def run(args: argparse.Namespace) -> int:
             "report.max_findings": args.max_findings,
         },
     )
-    results = collect_results(config.results_dir)
-    if not results:
-        raise OpsguardError(f"no result files in {config.results_dir}: run a check first")
+    collected = collect_run(
+        config.results_dir, current_run_id(args.run_id), expected_checks(args, config)
+    )
+    results = collected.results
+    if collected.stale:
+        sys.stderr.write(
+            f"opsguard report: ignored {collected.stale} result file(s) from other runs\n"
+        )
     github = run_context()
     context = RunContext(
         head_sha=args.head_sha or github.head_sha,
-        run_id=args.run_id or github.run_id,
+        run_id=github.run_id,
         run_url=args.run_url or github.run_url,
+        run_attempt=github.run_attempt,
     )
     views = {
         "markdown": render_comment(results, context, max_findings=config.report.max_findings),
@@ -115,20 +116,23 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(views[args.format])
     if os.environ.get("GITHUB_ACTIONS") == "true":
         append_step_summary(views["summary"])
-        write_outputs(_outputs(results, out_dir / FILES["markdown"]))
+        write_outputs(_outputs(results, out_dir))
         if args.format != "annotations":
             sys.stdout.write(views["annotations"])
     return EXIT_PASS
 
 
-def _outputs(results: tuple[CheckResult, ...], report_path: Path) -> dict[str, str]:
+def _outputs(results: tuple[CheckResult, ...], out_dir: Path) -> dict[str, str]:
     by_check = {r.check: r.summary for r in results}
+    status = overall_status(results)
     return {
-        "passed": "true" if overall_status(results) == "pass" else "false",
+        "passed": "true" if status == "pass" else "false",
+        "status": status,
         "integrity-failure-rate": _figure(by_check, "integrity", "failure_rate"),
         "privacy-violations": _figure(by_check, "privacy", "violations"),
         "retention-candidates": _figure(by_check, "retention", "candidates"),
-        "report-path": str(report_path),
+        "report-path": str(out_dir / FILES["markdown"]),
+        "sarif-path": str(out_dir / FILES["sarif"]),
     }
 
 

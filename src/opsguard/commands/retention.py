@@ -12,9 +12,10 @@ from typing import Any
 
 from ..checks.retention import check_retention, describe
 from ..checks.retention_plan import read_plan, write_log, write_plan
-from ..config import RETENTION_AGE_BASES, RetentionRoot, load_config
+from ..config import RETENTION_AGE_BASES, Config, RetentionRoot
 from ..errors import OpsguardError
-from . import add_common, deliver, positive_int
+from ..result import CheckResult
+from . import add_common, positive_int, run_check
 
 _UNIX = re.compile(r"-?\d+(?:\.\d+)?")
 
@@ -99,15 +100,16 @@ def run(args: argparse.Namespace) -> int:
             "--plan fixes the roots, days, ages and candidates; drop ROOTs, --days, "
             "--age-from and --now"
         )
-    config = load_config(
-        args.config,
-        overrides={
-            "results_dir": args.results_dir,
-            "retention.days": args.days,
-            "retention.age_from": args.age_from,
-            "retention.now": args.now,
-        },
-    )
+    overrides = {
+        "results_dir": args.results_dir,
+        "retention.days": args.days,
+        "retention.age_from": args.age_from,
+        "retention.now": args.now,
+    }
+    return run_check("retention", args, overrides, lambda config: _check(config, args))
+
+
+def _check(config: Config, args: argparse.Namespace) -> CheckResult:
     plan = read_plan(args.plan) if args.plan is not None else None
     roots = None
     if args.roots:
@@ -128,4 +130,4 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(f"plan written to {args.plan_out}\n\n")
     if args.log is not None:
         write_log(report, args.log)
-    return deliver(report.result, config, args)
+    return report.result

@@ -28,7 +28,7 @@ def render_annotations(results: Sequence[CheckResult]) -> str:
                 left[level] += 1
                 continue
             shown[level] += 1
-            properties = [f"file={workflow_property(finding.path)}"]
+            properties = [f"file={workflow_property(finding.path)}"] if finding.path else []
             if finding.line is not None:
                 properties.append(f"line={finding.line}")
             title = f"opsguard {result.check}: {finding.code}"

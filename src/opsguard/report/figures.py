@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..result import CheckResult
+from ..result import COULD_NOT_RUN, CheckResult
 
 __all__ = ["human_bytes", "key_figure"]
 
@@ -82,6 +82,12 @@ _FIGURES: dict[str, Callable[[Mapping[str, Any]], str]] = {
 
 def key_figure(result: CheckResult) -> str:
     """A short, human summary of the result's main figure (falls back to counts)."""
+    if result.status == "error":
+        # The reason the check itself gave, else its first error finding's message.
+        reasons = [f.message for f in result.findings if f.code == COULD_NOT_RUN] or [
+            f.message for f in result.findings if f.severity == "error"
+        ]
+        return f"could not run: {reasons[0]}" if reasons else "could not run"
     figure = _FIGURES.get(result.check)
     if figure is not None:
         try:

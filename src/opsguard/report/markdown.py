@@ -51,6 +51,8 @@ class RunContext:
     head_sha: str | None = None
     run_id: str | None = None
     run_url: str | None = None
+    # GitHub's attempt number of `run_id`: a re-run is newer than the attempt before it.
+    run_attempt: str | None = None
 
 
 def render_comment(
@@ -118,6 +120,7 @@ def marker(results: Sequence[CheckResult], context: RunContext) -> str:
     state = {
         "head_sha": context.head_sha,
         "run_id": context.run_id,
+        "run_attempt": context.run_attempt,
         "status": overall_status(tuple(results)),
         "checks": {r.check: r.status for r in results},
     }
@@ -214,7 +217,8 @@ def _finding_header() -> list[str]:
 
 
 def _finding_row(finding: Finding) -> str:
-    where = md_code(finding.location())
+    # A finding about the run itself (a check that could not run) has no file.
+    where = md_code(finding.location()) if finding.path else "—"
     if finding.pointer:
         where += f" {md_code(finding.pointer)}"
     severity = "" if finding.severity == "error" else " (warning)"

@@ -84,18 +84,21 @@ def _rule(check: str, code: str) -> dict[str, Any]:
 
 
 def _result(check: str, finding: Finding, rule_index: int, occurrence: int) -> dict[str, Any]:
-    physical: dict[str, Any] = {"artifactLocation": _artifact(finding.path)}
-    if finding.line is not None:
-        physical["region"] = {"startLine": finding.line}
-    return {
+    result: dict[str, Any] = {
         "ruleId": finding.code,
         "ruleIndex": rule_index,
         "level": "error" if finding.severity == "error" else "warning",
         "message": {"text": finding.message or finding.code},
-        "locations": [{"physicalLocation": physical}],
         "partialFingerprints": {FINGERPRINT_KEY: fingerprint(check, finding, occurrence)},
         "properties": {"check": check, "pointer": finding.pointer},
     }
+    # A finding about the run itself (a check that could not run) has no file to point at.
+    if finding.path:
+        physical: dict[str, Any] = {"artifactLocation": _artifact(finding.path)}
+        if finding.line is not None:
+            physical["region"] = {"startLine": finding.line}
+        result["locations"] = [{"physicalLocation": physical}]
+    return result
 
 
 def _artifact(path: str) -> dict[str, Any]:
