@@ -327,3 +327,23 @@ def test_nox_gate_fails_on_a_guard_that_wrote_no_result(work: Path, noxfile: Pat
     output = proc.stdout + proc.stderr
     assert proc.returncode == 1, output
     assert "opsguard gate: ERROR (no result from this run: integrity)" in output
+
+
+def test_a_run_that_wrote_nothing_is_still_reported_when_checks_are_expected(
+    tmp_path: Path,
+) -> None:
+    env = {"OPSGUARD_CHECKS": "integrity"}
+    proc = run_opsguard(["report"], tmp_path, env)
+
+    assert proc.returncode == 0, proc.stderr
+    comment = (tmp_path / ".opsguard" / "report.md").read_text(encoding="utf-8")
+    assert "| ⚠️ | integrity | error | could not run: no result from this run" in comment
+    assert _gate(tmp_path, env=env) == (
+        2,
+        "opsguard gate: ERROR (no result from this run: integrity)\n",
+    )
+    # With nothing expected there is nothing to judge: exit 2, one line.
+    (tmp_path / "other").mkdir()
+    proc = run_opsguard(["gate"], tmp_path / "other")
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("opsguard: error: results directory not found")

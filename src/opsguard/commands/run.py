@@ -116,13 +116,16 @@ def run(args: argparse.Namespace) -> int:
                 quiet=True,
             )
         raise
-    guards = named or list(config.checks or GUARDS)
-    color = use_color(sys.stdout)
-    results = []
-    for check in checks_of(guards):
+    checks = checks_of(named or config.checks or GUARDS)
+    # Every selected check is "did not finish" until it has run: a run killed half-way
+    # leaves an error for each check it never reached, not a gap the gate could miss.
+    for check in checks:
         write_result_files(
             CheckResult.could_not_run(check, DID_NOT_FINISH, run_id=run_id), config, None
         )
+    color = use_color(sys.stdout)
+    results = []
+    for check in checks:
         try:
             result = _STEPS[check](config, args)
         except OpsguardError as exc:

@@ -53,12 +53,14 @@ def collect_run(
 ) -> RunResults:
     """The results of run `run_id` (None: the run of the newest result file) in `results_dir`.
 
-    A missing directory, or one with no result of this run and nothing
-    expected, is an `OpsguardError`.
+    With nothing expected, a missing directory, or one with no result of this
+    run, is an `OpsguardError`.
     """
-    if not results_dir.is_dir():
+    if not results_dir.is_dir() and not expect:
         raise OpsguardError(f"results directory not found: {results_dir}")
-    found = _read_all(results_dir)
+    # With the expected checks known, a run that wrote nothing at all is still reported:
+    # every expected check is then "no result from this run".
+    found = _read_all(results_dir) if results_dir.is_dir() else []
     if run_id is None and found:
         run_id = max(found, key=lambda item: item[0])[1].run_id
     newest: dict[str, tuple[float, CheckResult]] = {}
