@@ -133,3 +133,14 @@ def test_the_same_origin_object_added_twice_is_still_a_duplicate() -> None:
 
     assert guard.add("2025-08-01", "1.0.0", origin) is None
     assert guard.add("2025-08-01", "v1", origin) == origin
+
+
+@pytest.mark.parametrize("scope", ["version", "major"])
+def test_a_key_without_a_version_is_refused_where_the_scope_needs_one(scope: str) -> None:
+    guard = DuplicateGuard(scope)  # type: ignore[arg-type]
+
+    with pytest.raises(ValueError) as caught:
+        guard.key_of_normalized(DAY, None)
+
+    assert str(caught.value) == f"scope {scope!r} needs a schema version"
+    assert DuplicateGuard("date").key_of_normalized(DAY, None) == (DAY, None)

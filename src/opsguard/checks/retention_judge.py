@@ -152,7 +152,8 @@ class RootJudge:
         plan = self.plan
         kept = candidates = candidate_bytes = 0
         skipped = self.skipped
-        oldest = -(2**63)
+        # None until a file is kept: no number is below every age (a name may be dated 2999).
+        oldest: int | None = None
         low, high = self.mtime_low, self.mtime_high
         track = not self._spread_seen
         aged_by_mtime = 0
@@ -199,7 +200,7 @@ class RootJudge:
                 action, reason = "keep", "young"
             if action == "keep":
                 kept += 1
-                if age > oldest:  # noqa: PLR1730 (max() is a call per file in the hot loop)
+                if oldest is None or age > oldest:
                     oldest = age
                 if not record:
                     continue
@@ -231,7 +232,7 @@ class RootJudge:
         self.aged_by_mtime += aged_by_mtime
         if low is not None and high is not None and high - low > SAME_MTIME_SPREAD_NS:
             self._spread_seen = True
-        return out, kept, (oldest if kept else None), candidates, candidate_bytes
+        return out, kept, oldest, candidates, candidate_bytes
 
     def _planned(
         self, plan: Mapping[str, PlannedFile], rel: str, info: os.stat_result
