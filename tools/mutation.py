@@ -318,7 +318,7 @@ def diff_of(target: Target, work: Path, mutant: str) -> str:
     here = Path.cwd()
     os.chdir(work)
     try:
-        return get_diff_for_mutant(mutant, path=target.source)
+        return str(get_diff_for_mutant(mutant, path=target.source))
     finally:
         os.chdir(here)
 
