@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from opsguard.atomic import atomic_write, atomic_write_many
+from opsguard.core.atomic import atomic_write, atomic_write_many
 
 Writer = Callable[[Path, bytes], None]
 

@@ -24,8 +24,8 @@ from bench.generate import write_records  # noqa: E402  (needs the path above)
 
 
 def _child_check(path: Path) -> dict[str, float]:
-    from opsguard.checks.integrity import check_integrity
-    from opsguard.config import load_config
+    from opsguard import load_config
+    from opsguard.integrity.check import check_integrity
 
     config = load_config(cwd=path.parent, environ={})
     started = time.perf_counter()

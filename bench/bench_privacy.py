@@ -122,8 +122,8 @@ def write_telemetry(path: Path, size_mb: float, *, leak_rate: float, seed: int) 
 
 
 def _child_check(path: Path) -> dict[str, float]:
-    from opsguard.checks.privacy import check_privacy
-    from opsguard.config import load_config
+    from opsguard import load_config
+    from opsguard.privacy.check import check_privacy
 
     config = load_config(cwd=path.parent, environ={})
     started = time.perf_counter()

@@ -39,8 +39,10 @@ from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
-from opsguard.checks.retention import check_retention
-from opsguard.config import Config, RetentionRoot, load_config
+from opsguard import load_config
+from opsguard.core.config import Config
+from opsguard.retention.check import check_retention
+from opsguard.retention.settings import RetentionRoot
 
 DAYS = 30
 MINUTES = DAYS * 1440

@@ -20,8 +20,12 @@ import pytest
 import yaml
 from support import clean_env
 
-from opsguard.config import CONFIG_ENV, ENV_ALIASES, ENV_VARS
-from opsguard.runs import RUN_ID_ENV
+from opsguard.catalog import SETTINGS
+from opsguard.core.config import CONFIG_ENV, env_names
+from opsguard.core.runs import RUN_ID_ENV
+
+ENV_VARS = env_names(SETTINGS)
+ENV_ALIASES = {name for name in ENV_VARS if not name.startswith("OPSGUARD_")}
 
 REPO = Path(__file__).resolve().parent.parent
 ACTION = REPO / "action.yml"
@@ -247,7 +251,7 @@ def test_the_hooks_run_opsguard_on_the_right_files() -> None:
     assert integrity["entry"] == "opsguard integrity" and integrity["language"] == "python"
 
     files = [p.relative_to(REPO).as_posix() for p in (REPO / "fixtures").rglob("*") if p.is_file()]
-    files += ["pyproject.toml", "package.json", "src/opsguard/config.py", "docs/records.md"]
+    files += ["pyproject.toml", "package.json", "src/opsguard/core/config.py", "docs/records.md"]
     telemetry = [f for f in files if re.search(privacy["files"], f)]
     records = [f for f in files if re.search(integrity["files"], f)]
     assert telemetry and all(f.startswith("fixtures/sample/telemetry/") for f in telemetry)

@@ -12,7 +12,7 @@ import orjson
 import pytest
 
 from opsguard import atomic_open, atomic_write, atomic_write_json, atomic_write_many, sweep_orphans
-from opsguard.atomic import TEMP_SUFFIX, make_dirs_durable
+from opsguard.core.atomic import TEMP_SUFFIX, make_dirs_durable
 
 OLD = b"old content\n"
 NEW = b"new content, longer than the old one\n" * 10

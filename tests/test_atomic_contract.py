@@ -23,8 +23,9 @@ import orjson
 import pytest
 
 from opsguard import atomic_open, atomic_write, atomic_write_json, atomic_write_many, sweep_orphans
-from opsguard.atomic import TEMP_PATTERN, TEMP_SUFFIX, SweptOrphan, fsync_directory
-from opsguard.atomic import make_dirs_durable as make_dirs
+from opsguard.core.atomic import TEMP_PATTERN, TEMP_SUFFIX, fsync_directory
+from opsguard.core.atomic import make_dirs_durable as make_dirs
+from opsguard.core.quarantine import SweptOrphan
 
 DATA = b"payload\n"
 needs_proc = pytest.mark.skipif(

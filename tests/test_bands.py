@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from opsguard import DEFAULT_BANDS, Band, BandTable, BandTableError, ScoreError, map_score_to_band
-from opsguard.errors import ConfigError
+from opsguard.core.errors import ConfigError
 
 DEFAULT_NAMES = ("poor", "fair", "good", "excellent")
 _QUOTED_NAME = re.compile(r"""(["'])(?:poor|fair|good|excellent)\1""", re.IGNORECASE)
@@ -250,8 +250,9 @@ def _band_name_literals(source: Path) -> list[tuple[int, str]]:
 
 def test_band_names_live_only_in_bands_module(repo: Path) -> None:
     package = repo / "src" / "opsguard"
-    sources = sorted(p for p in package.rglob("*.py") if p != package / "bands.py")
-    assert package / "checks" / "integrity.py" in sources
+    bands = package / "integrity" / "bands.py"
+    sources = sorted(p for p in package.rglob("*.py") if p != bands)
+    assert package / "integrity" / "check.py" in sources
     offenders = {
         str(path.relative_to(repo)): found
         for path in sources
@@ -259,6 +260,6 @@ def test_band_names_live_only_in_bands_module(repo: Path) -> None:
     }
     assert offenders == {}
     # The checker itself must see the literals where they do belong.
-    assert {name.strip("'\"") for _, name in _band_name_literals(package / "bands.py")} == set(
+    assert {name.strip("'\"") for _, name in _band_name_literals(bands)} == set(
         DEFAULT_NAMES
     )

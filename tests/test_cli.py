@@ -151,9 +151,15 @@ def test_missing_path_exits_2_in_process(in_tmp: Path, capsys: pytest.CaptureFix
 def test_bad_threshold_exits_2_in_process(in_tmp: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _clean_records(in_tmp / "records")
 
-    assert main(["integrity", "records", "--threshold", "5"]) == 2
+    # The flag's range is the setting's: refused as a usage error, before anything runs.
+    with pytest.raises(SystemExit) as excinfo:
+        main(["integrity", "records", "--threshold", "5"])
 
-    _assert_one_line_error(capsys.readouterr().err)
+    assert excinfo.value.code == 2
+    assert capsys.readouterr().err == (
+        "opsguard integrity: error: argument --threshold: must be a fraction in (0, 1], "
+        "got 5 (see --help)\n"
+    )
 
 
 def test_usage_error_in_process_is_system_exit_2(

@@ -34,7 +34,8 @@ from fake_github import (
 from support import run_opsguard
 from test_report_data import all_pass_results, mixed_results
 
-from opsguard.github_api import (
+from opsguard.core.result import RunContext
+from opsguard.deliver.comment import (
     ApiError,
     GitHubClient,
     Marker,
@@ -45,8 +46,8 @@ from opsguard.github_api import (
     parse_marker,
     plan_comment,
 )
-from opsguard.github_api import Comment as ApiComment
-from opsguard.report.markdown import MARKER_PREFIX, RunContext, render_comment
+from opsguard.deliver.comment import Comment as ApiComment
+from opsguard.report.markdown import MARKER_PREFIX, render_comment
 from opsguard.retry import RetryPolicy
 
 REPO = "octo-org/octo-repo"

@@ -1,4 +1,4 @@
-"""Tests for `opsguard.config`: discovery, defaults, precedence, validation, bands."""
+"""Tests for `opsguard.core.config`: discovery, defaults, precedence, validation, bands."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from opsguard import (
     load_config,
     map_score_to_band,
 )
-from opsguard.config import find_config_file
+from opsguard.core.config import find_config_file
 
 # --------------------------------------------------------------------------- helpers
 
@@ -506,7 +506,7 @@ def test_unrelated_environment_variables_are_ignored(project: Path) -> None:
         ),
         pytest.param(
             "[tool.opsguard.integrity]\nwindow_days = 0\n",
-            ["integrity.window_days", "at least 1"],
+            ["integrity.window_days", "positive integer"],
             id="window-days-zero",
         ),
         pytest.param(

@@ -6,8 +6,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from opsguard.codes import INTEGRITY_CODES
-from opsguard.config import _SCHEMA, ENV_VARS
+from opsguard.catalog import SETTINGS
+from opsguard.core.config import env_names, settings_table
+from opsguard.integrity.codes import INTEGRITY_CODES
 
 
 def _shell_blocks(text: str) -> list[str]:
@@ -26,11 +27,9 @@ def test_readme_commands_are_what_ci_runs(repo: Path) -> None:
 
 def test_every_config_key_and_variable_is_documented(repo: Path) -> None:
     doc = (repo / "docs" / "configuration.md").read_text(encoding="utf-8")
-    for section, keys in _SCHEMA.items():
-        for key in keys:
-            dotted = f"{section}.{key}" if section else key
-            assert f"`{dotted}`" in doc, f"{dotted} is not documented"
-    for name in ENV_VARS:
+    for setting in SETTINGS:
+        assert f"`{setting.key}`" in doc, f"{setting.key} is not documented"
+    for name in env_names(SETTINGS):
         assert f"`{name}`" in doc, f"{name} is not documented"
 
 
@@ -38,3 +37,14 @@ def test_every_integrity_code_is_documented(repo: Path) -> None:
     doc = (repo / "docs" / "integrity.md").read_text(encoding="utf-8")
     for code in INTEGRITY_CODES:
         assert f"| `{code}` |" in doc, f"{code} is not documented"
+
+
+def test_the_settings_table_is_generated_from_the_settings(repo: Path) -> None:
+    doc = (repo / "docs" / "configuration.md").read_text(encoding="utf-8")
+    start = doc.index("-->\n", doc.index("<!-- settings table")) + len("-->\n")
+    end = doc.index("<!-- end of settings table -->")
+    assert doc[start:end] == settings_table(SETTINGS), (
+        "docs/configuration.md is stale: replace the table with the output of "
+        "python -c 'from opsguard.catalog import SETTINGS; from opsguard.core.config import "
+        "settings_table; print(settings_table(SETTINGS), end=\"\")'"
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from opsguard import DuplicateGuard, InvalidSchemaVersion, Origin
-from opsguard.duplicates import DUPLICATE_SCOPES
+from opsguard.integrity.duplicates import DUPLICATE_SCOPES
 
 DAY = "2025-08-01"
 OTHER_DAY = "2025-08-02"

@@ -18,16 +18,16 @@ from pathlib import Path
 import pytest
 from support import clean_env, load_json, run_opsguard
 
-from opsguard.atomic import TEMP_PATTERN, atomic_write, fsync_directory
-from opsguard.checks.fault import CHECK, check_fault, load_writer, naive_write
-from opsguard.checks.fault_crash import run_crash_trials
-from opsguard.checks.fault_matrix import ERRNOS, POINTS, run_matrix
-from opsguard.checks.fault_syscall import check_order, parse_trace, run_syscall_kills
-from opsguard.checks.fault_versions import VersionPool, problem_of
-from opsguard.codes import FAULT_CODES
-from opsguard.errors import OpsguardError
-from opsguard.quarantine import SIDECAR_SUFFIX
-from opsguard.report.figures import key_figure
+from opsguard.catalog import key_figure
+from opsguard.core.atomic import TEMP_PATTERN, atomic_write, fsync_directory
+from opsguard.core.errors import OpsguardError
+from opsguard.core.quarantine import SIDECAR_SUFFIX
+from opsguard.fault.check import CHECK, check_fault, load_writer, naive_write
+from opsguard.fault.codes import FAULT_CODES
+from opsguard.fault.crash import run_crash_trials
+from opsguard.fault.matrix import ERRNOS, POINTS, run_matrix
+from opsguard.fault.syscall import check_order, parse_trace, run_syscall_kills
+from opsguard.fault.versions import VersionPool, problem_of
 
 STRACE = shutil.which("strace")
 needs_strace = pytest.mark.skipif(STRACE is None, reason="strace is not installed")
@@ -234,7 +234,7 @@ def test_check_naive_writer_fails_with_named_findings() -> None:
     if STRACE is not None:
         assert {"syscall-kill-corruption", "syscall-order"} <= codes
     for finding in result.findings:
-        assert finding.path == "opsguard.checks.fault:naive_write"
+        assert finding.path == "opsguard.fault.check:naive_write"
         assert finding.line is None
         assert finding.code in FAULT_CODES
     assert any("crash trial" in f.message for f in result.findings)
@@ -256,12 +256,12 @@ def test_without_strace_the_syscall_part_is_skipped_not_failed(
 
 
 def test_load_writer_rejects_bad_specs_with_one_line() -> None:
-    assert load_writer("opsguard.atomic:atomic_write") is atomic_write
+    assert load_writer("opsguard.core.atomic:atomic_write") is atomic_write
     for spec, words in [
         ("atomic_write", "expected MODULE:FUNCTION"),
         ("no_such_module_xyz:write", "cannot import"),
-        ("opsguard.atomic:no_such_function", "has no attribute"),
-        ("opsguard.atomic:TEMP_SUFFIX", "not a function"),
+        ("opsguard.core.atomic:no_such_function", "has no attribute"),
+        ("opsguard.core.atomic:TEMP_SUFFIX", "not a function"),
     ]:
         with pytest.raises(OpsguardError, match=words) as caught:
             load_writer(spec)
@@ -304,7 +304,7 @@ def test_order_oracle_accepts_the_protocol_and_names_each_violation() -> None:
 @needs_strace
 def test_every_syscall_of_atomic_write_is_killed_and_survived(tmp_path: Path) -> None:
     assert STRACE is not None
-    report = run_syscall_kills("opsguard.atomic:atomic_write", tmp_path, STRACE)
+    report = run_syscall_kills("opsguard.core.atomic:atomic_write", tmp_path, STRACE)
 
     assert report.skipped is None
     assert report.kill_points >= 8  # openat, write, fsync, close, rename, openat, fsync, close
@@ -341,7 +341,7 @@ def test_cli_default_writer_passes_and_writes_the_result(tmp_path: Path) -> None
     summary = result["summary"]
     assert isinstance(summary, dict)
     assert set(summary) >= SUMMARY_KEYS
-    assert summary["writer"] == "opsguard.atomic:atomic_write"
+    assert summary["writer"] == "opsguard:atomic_write"
     assert (summary["trials"], summary["seed"], summary["corrupt"]) == (20, 3, 0)
     assert (summary["matrix_cases"], summary["matrix_failures"]) == (20, 0)
     assert summary["negative_control_detected"] is True
@@ -351,7 +351,7 @@ def test_cli_default_writer_passes_and_writes_the_result(tmp_path: Path) -> None
 
 def test_cli_naive_writer_exits_1_naming_the_corruption(tmp_path: Path) -> None:
     proc = run_opsguard(
-        ["fault", "--writer", "opsguard.checks.fault:naive_write", "--trials", "30"], tmp_path
+        ["fault", "--writer", "opsguard.fault.check:naive_write", "--trials", "30"], tmp_path
     )
 
     assert proc.returncode == 1, proc.stdout + proc.stderr
@@ -363,7 +363,12 @@ def test_cli_naive_writer_exits_1_naming_the_corruption(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "spec",
-    ["atomic_write", "no_such_module_xyz:write", "opsguard.atomic:nope", "opsguard:__version__"],
+    [
+        "atomic_write",
+        "no_such_module_xyz:write",
+        "opsguard.core.atomic:nope",
+        "opsguard:__version__",
+    ],
 )
 def test_cli_bad_writer_spec_is_exit_2_with_one_line(tmp_path: Path, spec: str) -> None:
     proc = run_opsguard(["fault", "--writer", spec, "--trials", "1"], tmp_path)

@@ -10,9 +10,11 @@ from typing import Any
 
 import pytest
 
-from opsguard.checks.integrity import check_integrity
-from opsguard.config import Config, load_config
-from opsguard.result import CheckResult, Finding
+from opsguard import load_config
+from opsguard.core.config import Config
+from opsguard.core.errors import ConfigError
+from opsguard.core.result import CheckResult, Finding
+from opsguard.integrity.check import check_integrity
 
 AS_OF = date(2025, 8, 14)
 # A fixed "now" so that no test depends on the real clock.
@@ -670,13 +672,20 @@ def test_record_dated_year_one_is_checked_without_crashing(tmp_path: Path) -> No
     assert result.summary["window"]["end"] == "0001-01-01"
 
 
-def test_window_longer_than_the_calendar_does_not_crash(tmp_path: Path) -> None:
+def test_the_longest_window_reaches_before_the_calendar_without_crashing(tmp_path: Path) -> None:
     _jsonl(tmp_path / "records" / "r.jsonl", _clean(3))
 
-    result = _run(tmp_path, overrides={"integrity.window_days": 10**8})
+    result = _run(tmp_path, overrides={"integrity.window_days": 36_500})
 
     assert result.status == "pass"
     assert result.summary["records_in_window"] == 3
+
+
+def test_a_window_past_its_range_is_a_one_line_config_error(tmp_path: Path) -> None:
+    _jsonl(tmp_path / "records" / "r.jsonl", _clean(3))
+
+    with pytest.raises(ConfigError, match=r"must be a positive integer \(at most 36500\)"):
+        _run(tmp_path, overrides={"integrity.window_days": 10**8})
 
 
 def test_unknown_band_name_is_a_band_mismatch(tmp_path: Path) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import re
 from datetime import date
@@ -13,14 +12,16 @@ import orjson
 import pytest
 from support import load_json, run_opsguard
 
-from opsguard.checks.privacy import check_privacy, check_privacy_self_test
+from opsguard import load_config
+from opsguard.catalog import key_figure
 from opsguard.cli import main
-from opsguard.codes import PRIVACY_CODES, PRIVACY_SELF_TEST_CODES
-from opsguard.config import Config, PrivacyConfig, Suppression, load_config
+from opsguard.core.config import Config
+from opsguard.core.result import CheckResult
 from opsguard.privacy import scan as scan_module
 from opsguard.privacy import text as text_module
-from opsguard.report.figures import key_figure
-from opsguard.result import CheckResult
+from opsguard.privacy.check import check_privacy, check_privacy_self_test
+from opsguard.privacy.codes import PRIVACY_CODES, PRIVACY_SELF_TEST_CODES
+from opsguard.privacy.settings import PrivacyConfig, Suppression
 
 SUMMARY_KEYS = {
     "mode",
@@ -42,7 +43,7 @@ SUMMARY_KEYS = {
 
 def _config(tmp_path: Path, privacy: PrivacyConfig | None = None) -> Config:
     config = load_config(cwd=tmp_path, environ={})
-    return dataclasses.replace(config, privacy=privacy or PrivacyConfig())
+    return config.with_sections(privacy=privacy or PrivacyConfig())
 
 
 def _jsonl(path: Path, *objects: Any) -> Path:
@@ -398,7 +399,7 @@ def test_leak_fixtures_fail_with_file_line_and_pointer(repo: Path, tmp_path: Pat
     [
         (["privacy", "no/such/path"], "path not found: no/such/path"),
         (["privacy", "--mode", "allowlist", "t"], "allowlist mode needs the allowed key paths"),
-        (["privacy", "--mode", "strict"], "invalid choice"),
+        (["privacy", "--mode", "strict"], "must be one of denylist, allowlist"),
         (["privacy", "--as-of", "yesterday"], "expected a date"),
         (["privacy", "--self-test", "t"], "give no PATH"),
         (["privacy", "t/notes.csv"], "not a telemetry file"),

@@ -13,9 +13,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from opsguard.config import PrivacyConfig
 from opsguard.privacy import build_policy, tokenize_key
 from opsguard.privacy.keys import KeyClassifier, KeyMatch, parse_entry
+from opsguard.privacy.settings import PrivacyConfig
 
 
 def _classify(key: str, privacy: PrivacyConfig | None = None) -> KeyMatch | None:

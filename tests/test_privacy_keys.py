@@ -6,11 +6,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from opsguard.config import PrivacyConfig
-from opsguard.errors import ConfigError
+from opsguard.core.errors import ConfigError
 from opsguard.privacy import build_policy, normalize_key, tokenize_key
 from opsguard.privacy.denylist import DEFAULT_DENY, GROUP_ORDER, build_entries
 from opsguard.privacy.keys import KeyClassifier, parse_entry
+from opsguard.privacy.settings import PrivacyConfig
 
 
 def _classify(key: str, privacy: PrivacyConfig | None = None) -> str | None:

@@ -3,7 +3,6 @@ and the fast path, which must report exactly what a full walk of every line repo
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 from pathlib import Path
@@ -15,19 +14,21 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from opsguard.checks.privacy import check_privacy
-from opsguard.config import Config, PrivacyConfig, load_config
-from opsguard.errors import OpsguardError
+from opsguard import load_config
+from opsguard.core.config import Config
+from opsguard.core.errors import OpsguardError
+from opsguard.core.result import CheckResult, Finding
 from opsguard.privacy import build_policy
 from opsguard.privacy import scan as scan_module
+from opsguard.privacy.check import check_privacy
 from opsguard.privacy.collect import Collector
 from opsguard.privacy.scan import Scanner
-from opsguard.result import CheckResult, Finding
+from opsguard.privacy.settings import PrivacyConfig
 
 
 def _config(tmp_path: Path, privacy: PrivacyConfig | None = None) -> Config:
     config = load_config(cwd=tmp_path, environ={})
-    return dataclasses.replace(config, privacy=privacy or PrivacyConfig())
+    return config.with_sections(privacy=privacy or PrivacyConfig())
 
 
 def _check(tmp_path: Path, *paths: Path, privacy: PrivacyConfig | None = None) -> CheckResult:

@@ -7,10 +7,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from opsguard.config import PrivacyConfig
 from opsguard.privacy import build_policy
 from opsguard.privacy.keys import KeyClassifier
 from opsguard.privacy.scan import _Lines, _triggered
+from opsguard.privacy.settings import PrivacyConfig
 from opsguard.privacy.text import detect_text, may_hit, may_hit_text, shown_name
 
 CLASSIFIER: KeyClassifier = build_policy(PrivacyConfig()).classifier

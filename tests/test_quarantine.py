@@ -19,7 +19,7 @@ from typing import Any
 import orjson
 import pytest
 
-from opsguard.quarantine import QuarantineEntry, quarantine_bytes, quarantine_file
+from opsguard.core.quarantine import QuarantineEntry, quarantine_bytes, quarantine_file
 
 NOW = 1_755_000_000.0  # 2025-08-12T12:00:00Z
 STAMP = "20250812T120000Z"

@@ -10,15 +10,9 @@ from typing import Any
 
 import pytest
 
-from opsguard.errors import OpsguardError
-from opsguard.records import (
-    CorruptItem,
-    RecordItem,
-    discover_files,
-    display_path,
-    element_lines,
-    read_records,
-)
+from opsguard.core.errors import OpsguardError
+from opsguard.core.files import discover_files, display_path, element_lines
+from opsguard.integrity.records import RECORD_SUFFIXES, CorruptItem, RecordItem, read_records
 
 RECORD = {"date": "2025-08-01", "schema_version": "v1.0.0", "score": 72.4, "band": "good"}
 
@@ -291,7 +285,7 @@ def test_discover_sorted_recursive_and_skips_other_files(tmp_path: Path) -> None
     _write(root / "sub" / "notes.txt", "x")
     _write(root / "data.csv", "x")
 
-    found = discover_files([root])
+    found = discover_files([root], RECORD_SUFFIXES)
 
     assert list(found.files) == sorted(wanted)
     assert found.files == tuple(sorted(found.files))
@@ -304,7 +298,7 @@ def test_discover_skips_hidden_files(tmp_path: Path) -> None:
     _write(root / ".hidden.json", "{}")
     _write(root / "sub" / ".also.jsonl", "{}")
 
-    found = discover_files([root])
+    found = discover_files([root], RECORD_SUFFIXES)
 
     assert found.files == (visible,)
     assert found.skipped == 2
@@ -318,7 +312,7 @@ def test_discover_does_not_follow_symlinked_directories(tmp_path: Path) -> None:
     (root / "link").symlink_to(outside, target_is_directory=True)
     (root / "loop").symlink_to(root, target_is_directory=True)
 
-    found = discover_files([root])
+    found = discover_files([root], RECORD_SUFFIXES)
 
     assert found.files == (inside,)
     assert found.skipped == 2
@@ -326,20 +320,20 @@ def test_discover_does_not_follow_symlinked_directories(tmp_path: Path) -> None:
 
 def test_discover_missing_path_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(OpsguardError, match="not found"):
-        discover_files([tmp_path / "no" / "such"])
+        discover_files([tmp_path / "no" / "such"], RECORD_SUFFIXES)
 
 
 def test_discover_named_file_with_other_suffix_is_an_error(tmp_path: Path) -> None:
     named = _write(tmp_path / "foo.csv", "a,b\n")
 
     with pytest.raises(OpsguardError, match=r"foo\.csv"):
-        discover_files([named])
+        discover_files([named], RECORD_SUFFIXES)
 
 
 def test_discover_named_record_file_is_taken_whatever_its_case(tmp_path: Path) -> None:
     named = _write(tmp_path / "one.JSONL", "")
 
-    assert discover_files([named]).files == (named,)
+    assert discover_files([named], RECORD_SUFFIXES).files == (named,)
 
 
 def test_discover_directory_named_like_a_record_file_is_walked(tmp_path: Path) -> None:
@@ -348,8 +342,8 @@ def test_discover_directory_named_like_a_record_file_is_walked(tmp_path: Path) -
     nested_dir = tmp_path / "outer"
     nested = _write(nested_dir / "y.jsonl" / "z.jsonl", "")
 
-    assert discover_files([directory]).files == (inner,)
-    assert discover_files([nested_dir]).files == (nested,)
+    assert discover_files([directory], RECORD_SUFFIXES).files == (inner,)
+    assert discover_files([nested_dir], RECORD_SUFFIXES).files == (nested,)
 
 
 def test_discover_duplicates_in_the_input_are_read_once(tmp_path: Path) -> None:
@@ -357,7 +351,7 @@ def test_discover_duplicates_in_the_input_are_read_once(tmp_path: Path) -> None:
     a = _write(root / "a.json", "{}")
     b = _write(root / "sub" / "b.json", "{}")
 
-    found = discover_files([root, a, root / "sub", root, a])
+    found = discover_files([root, a, root / "sub", root, a], RECORD_SUFFIXES)
 
     assert found.files == (a, b)
 
@@ -367,7 +361,7 @@ def test_discover_duplicates_do_not_double_count_skipped_files(tmp_path: Path) -
     _write(root / "a.json", "{}")
     _write(root / "README.md", "x")
 
-    found = discover_files([root, root])
+    found = discover_files([root, root], RECORD_SUFFIXES)
 
     assert found.skipped == 1
 
@@ -378,14 +372,14 @@ def test_discover_relative_paths_are_made_absolute(
     a = _write(tmp_path / "records" / "a.json", "{}")
     monkeypatch.chdir(tmp_path)
 
-    found = discover_files([Path("records")])
+    found = discover_files([Path("records")], RECORD_SUFFIXES)
 
     assert found.files == (a,)
     assert found.files[0].is_absolute()
 
 
 def test_discover_nothing_given_finds_nothing() -> None:
-    found = discover_files([])
+    found = discover_files([], RECORD_SUFFIXES)
 
     assert found.files == ()
     assert found.skipped == 0
@@ -423,4 +417,4 @@ def test_a_directory_that_cannot_be_listed_is_an_error_not_a_silent_skip(
 
     monkeypatch.setattr(os, "scandir", scandir)
     with pytest.raises(OpsguardError, match=r"cannot list directory .*locked"):
-        discover_files([tmp_path / "records"])
+        discover_files([tmp_path / "records"], RECORD_SUFFIXES)

@@ -23,14 +23,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from opsguard import remediate
-from opsguard.atomic import TEMP_PATTERN, atomic_write
-from opsguard.bands import map_score_to_band
-from opsguard.checks.integrity import check_integrity
-from opsguard.config import Config, load_config
-from opsguard.quarantine import quarantine_file
-from opsguard.records import element_lines, element_spans
-from opsguard.remediate import (
+from opsguard import load_config
+from opsguard.core.atomic import TEMP_PATTERN, atomic_write
+from opsguard.core.config import Config
+from opsguard.core.files import element_lines, element_spans
+from opsguard.core.quarantine import quarantine_file
+from opsguard.integrity import fix as remediate
+from opsguard.integrity.bands import map_score_to_band
+from opsguard.integrity.check import check_integrity
+from opsguard.integrity.fix import (
     FixBand,
     QuarantineFile,
     QuarantineRecord,
@@ -40,7 +41,7 @@ from opsguard.remediate import (
     describe_report,
     plan_remediation,
 )
-from opsguard.store import LOCK_NAME
+from opsguard.integrity.store import LOCK_NAME
 
 AS_OF = date(2025, 8, 14)
 NOW = 1_755_000_000.0  # 2025-08-12T12:00:00Z: quarantine stamps are deterministic
@@ -658,7 +659,7 @@ def test_apply_holds_the_record_store_lock(tmp_path: Path) -> None:
 
 
 def test_plan_rejects_other_checks(tmp_path: Path) -> None:
-    from opsguard.result import CheckResult
+    from opsguard.core.result import CheckResult
 
     with pytest.raises(ValueError, match="integrity"):
         plan_remediation(CheckResult("privacy", "pass", {}), _config(tmp_path), cwd=tmp_path)

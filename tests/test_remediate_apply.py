@@ -17,12 +17,13 @@ from typing import Any
 
 import pytest
 
-from opsguard import quarantine as quarantine_module
-from opsguard import remediate
-from opsguard.checks.integrity import check_integrity
-from opsguard.config import Config, load_config
-from opsguard.quarantine import quarantine_bytes
-from opsguard.remediate import (
+from opsguard import load_config
+from opsguard.core import quarantine as quarantine_module
+from opsguard.core.config import Config
+from opsguard.core.quarantine import quarantine_bytes
+from opsguard.integrity import fix as remediate
+from opsguard.integrity.check import check_integrity
+from opsguard.integrity.fix import (
     Quarantined,
     RemediationPlan,
     Skipped,

@@ -16,14 +16,8 @@ from test_report_data import (
     marker_state,
 )
 
-from opsguard.report.markdown import (
-    COMMENT_LIMIT,
-    SUMMARY_LIMIT,
-    RunContext,
-    render_comment,
-    render_summary,
-)
-from opsguard.result import CheckResult, Finding
+from opsguard.core.result import CheckResult, Finding, RunContext
+from opsguard.report.markdown import COMMENT_LIMIT, SUMMARY_LIMIT, render_comment, render_summary
 
 SHORTENED = "This comment was shortened to fit GitHub's size limit"
 FINDINGS_HEADER = "| location | code | message |"

@@ -29,14 +29,15 @@ from test_report_data import (
     write_result,
 )
 
-from opsguard import github
 from opsguard.cli import main
+from opsguard.core.result import CheckResult, RunContext
+from opsguard.deliver import github
+from opsguard.deliver.results import collect_results
 from opsguard.report.annotations import render_annotations
-from opsguard.report.collect import collect_results, report_document
-from opsguard.report.markdown import RunContext, render_comment, render_summary
+from opsguard.report.json import report_document
+from opsguard.report.markdown import render_comment, render_summary
 from opsguard.report.sarif import render_sarif
 from opsguard.report.terminal import render_report, use_color
-from opsguard.result import CheckResult
 
 VIEW_FILES = {"report.md", "summary.md", "report.sarif", "report.json"}
 GITHUB_VARS = (

@@ -15,9 +15,9 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from opsguard.report.collect import collect_results
-from opsguard.report.markdown import MARKER_PREFIX, RunContext
-from opsguard.result import CheckResult, Finding
+from opsguard.core.result import CheckResult, Finding, RunContext
+from opsguard.deliver.results import collect_results
+from opsguard.report.markdown import MARKER_PREFIX
 
 HEAD_SHA = "0123abcdef0123abcdef0123abcdef0123abcdef"
 RUN = RunContext(
@@ -109,7 +109,7 @@ def integrity_pass() -> CheckResult:
 
 def _fault_summary(*, syscall_order_ok: bool | None, skipped: str | None) -> dict[str, object]:
     return {
-        "writer": "opsguard.atomic:atomic_write",
+        "writer": "opsguard:atomic_write",
         "seed": 1234,
         "trials": 200,
         "corrupt": 0,

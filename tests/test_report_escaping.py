@@ -27,13 +27,13 @@ from test_report_data import (
     text_outside_code,
 )
 
+from opsguard.core.result import CheckResult, Finding
 from opsguard.report.annotations import ANNOTATIONS_PER_LEVEL, render_annotations
-from opsguard.report.collect import report_document
 from opsguard.report.escape import md_code, md_text, workflow_data, workflow_property
+from opsguard.report.json import report_document
 from opsguard.report.markdown import render_comment, render_summary
 from opsguard.report.sarif import render_sarif
 from opsguard.report.terminal import render_check, render_report
-from opsguard.result import CheckResult, Finding
 
 ALLOWED_TAGS = {"<details>", "</details>", "<summary>", "</summary>", "<code>", "</code>"}
 

@@ -31,10 +31,10 @@ from test_report_data import (
     parse_annotation,
 )
 
+from opsguard.core.result import CheckResult
 from opsguard.report.annotations import render_annotations
 from opsguard.report.markdown import render_comment, render_summary
 from opsguard.report.terminal import render_report
-from opsguard.result import CheckResult
 
 UPDATE = os.environ.get("OPSGUARD_UPDATE_GOLDEN") == "1" or os.environ.get("UPDATE_GOLDEN") == "1"
 GOLDEN = Path(__file__).resolve().parent / "golden"

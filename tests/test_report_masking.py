@@ -18,12 +18,12 @@ import pytest
 from test_report_data import RUN, fault_pass, integrity_fail, write_result
 
 from opsguard.cli import main
+from opsguard.core.result import CheckResult, Finding
 from opsguard.report.annotations import render_annotations
-from opsguard.report.collect import report_document
+from opsguard.report.json import report_document
 from opsguard.report.markdown import render_comment, render_summary
 from opsguard.report.sarif import render_sarif
 from opsguard.report.terminal import render_check, render_report
-from opsguard.result import CheckResult, Finding
 
 RAW_VALUE = "52713-SECRET"
 

@@ -23,9 +23,11 @@ from test_report_data import (
     unknown_pass,
 )
 
-from opsguard.codes import FAULT_CODES, INTEGRITY_CODES, code_help
+from opsguard.catalog import code_help
+from opsguard.core.result import CheckResult, Finding
+from opsguard.fault.codes import FAULT_CODES
+from opsguard.integrity.codes import INTEGRITY_CODES
 from opsguard.report.sarif import FINGERPRINT_KEY, render_sarif
-from opsguard.result import CheckResult, Finding
 
 
 def load_schema() -> dict[str, Any]:
@@ -61,7 +63,7 @@ def _fault_fail() -> CheckResult:
         Finding(
             "corrupt-after-crash",
             "error",
-            "opsguard.atomic:atomic_write",
+            "opsguard:atomic_write",
             None,
             "",
             "trial 17: target truncated",
@@ -69,7 +71,7 @@ def _fault_fail() -> CheckResult:
         Finding(
             "syscall-kill-missed",
             "warning",
-            "opsguard.atomic:atomic_write",
+            "opsguard:atomic_write",
             None,
             "",
             "kill before fsync(dir) did not land",

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from opsguard import CheckResult, Finding, OpsguardError
-from opsguard.result import RESULT_SCHEMA, ResultFileError
+from opsguard.core.result import RESULT_SCHEMA, ResultFileError
 
 TOP_LEVEL_KEYS = {"schema", "check", "status", "run_id", "summary", "findings", "duration_s"}
 

@@ -15,13 +15,16 @@ from typing import Any
 
 import pytest
 
-from opsguard.checks import retention_apply, retention_scan
-from opsguard.checks.retention import RetentionReport, check_retention
-from opsguard.checks.retention_model import ScannedDir
-from opsguard.checks.retention_plan import read_plan, write_log, write_plan
-from opsguard.checks.retention_rule import DAY_NS, NS, to_ns
-from opsguard.config import Config, RetentionRoot, load_config
-from opsguard.quarantine import quarantine_file
+from opsguard import load_config
+from opsguard.core.config import Config
+from opsguard.core.quarantine import quarantine_file
+from opsguard.retention import apply as retention_apply
+from opsguard.retention import scan as retention_scan
+from opsguard.retention.check import RetentionReport, check_retention
+from opsguard.retention.model import ScannedDir
+from opsguard.retention.plan import read_plan, write_log, write_plan
+from opsguard.retention.rule import DAY_NS, NS, to_ns
+from opsguard.retention.settings import RetentionRoot
 
 NOW = datetime(2025, 8, 15, tzinfo=UTC)
 NOW_NS = to_ns(NOW)
@@ -670,7 +673,7 @@ def test_a_directory_swapped_for_a_symlink_between_scan_and_delete(
         (root / "sub").symlink_to(outside, target_is_directory=True)
         return real_execute(root_fd, tree)
 
-    monkeypatch.setattr("opsguard.checks.retention.execute", swap_then_execute)
+    monkeypatch.setattr("opsguard.retention.check.execute", swap_then_execute)
     report = run(root, apply=True)
     assert files_under(outside) == {"old.log", "deeper/old.log"}
     assert report.result.summary["deleted"] == 0
@@ -690,7 +693,7 @@ def test_a_directory_replaced_by_another_between_scan_and_delete(
         touch(root / "sub" / "old.log", 40 * DAY, b"a new file with the old name")
         return real_execute(root_fd, tree)
 
-    monkeypatch.setattr("opsguard.checks.retention.execute", replace_then_execute)
+    monkeypatch.setattr("opsguard.retention.check.execute", replace_then_execute)
     report = run(root, apply=True, force=True)
     assert (root / "sub" / "old.log").read_bytes() == b"a new file with the old name"
     assert (tmp_path / "moved" / "old.log").exists()
@@ -710,7 +713,7 @@ def test_a_file_rewritten_between_scan_and_delete_stays(
         (root / "old.log").write_bytes(b"fresh data")  # mtime is now: not old any more
         return real_execute(root_fd, tree)
 
-    monkeypatch.setattr("opsguard.checks.retention.execute", rewrite_then_execute)
+    monkeypatch.setattr("opsguard.retention.check.execute", rewrite_then_execute)
     report = run(root, apply=True)
     assert (root / "old.log").read_bytes() == b"fresh data"
     assert not (root / "other.log").exists()

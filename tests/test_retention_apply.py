@@ -19,11 +19,11 @@ from typing import Any
 
 import pytest
 
-from opsguard.checks.retention_apply import execute, would_empty
-from opsguard.checks.retention_judge import RootJudge
-from opsguard.checks.retention_model import Decision, Excluded, Outcome, ScannedDir
-from opsguard.checks.retention_rule import NS, Protector, to_ns
-from opsguard.checks.retention_scan import DIR_FLAGS, open_subdir, scan_root
+from opsguard.retention.apply import execute, would_empty
+from opsguard.retention.judge import RootJudge
+from opsguard.retention.model import Decision, Excluded, Outcome, ScannedDir
+from opsguard.retention.rule import NS, Protector, to_ns
+from opsguard.retention.scan import DIR_FLAGS, open_subdir, scan_root
 
 NOW_NS = to_ns(datetime(2025, 8, 15, tzinfo=UTC))
 DAY = 86_400
@@ -288,7 +288,7 @@ def test_a_directory_that_cannot_be_opened_fails_its_files(
             raise PermissionError(errno.EACCES, "Permission denied", name)
         return open_subdir(parent_fd, name, dev, ino)
 
-    monkeypatch.setattr("opsguard.checks.retention_apply.open_subdir", locked)
+    monkeypatch.setattr("opsguard.retention.apply.open_subdir", locked)
     outcome = execute(fd, tree)
 
     assert outcome == Outcome(

@@ -8,8 +8,12 @@ from pathlib import Path
 import pytest
 
 from opsguard import ConfigError, load_config
-from opsguard.codes import RETENTION_CODES, code_help
-from opsguard.config import ENV_VARS, Config, RetentionRoot
+from opsguard.catalog import SETTINGS, code_help
+from opsguard.core.config import Config, env_names
+from opsguard.retention.codes import RETENTION_CODES
+from opsguard.retention.settings import RetentionRoot
+
+ENV_VARS = env_names(SETTINGS)
 
 
 def load(directory: Path, body: str = "", **environ: str) -> Config:
@@ -74,7 +78,7 @@ def test_the_command_line_age_from_overrides_the_file(tmp_path: Path) -> None:
     ("body", "fragments"),
     [
         ('quarantine_age_from = "ctime"', ["quarantine_age_from", "must be one of mtime, name"]),
-        ('quarantine_age_from = ""', ["quarantine_age_from", "non-empty string"]),
+        ('quarantine_age_from = ""', ["quarantine_age_from", "must be one of mtime, name"]),
         ('extra_roots = [{ path = "x", age_from = "nam" }]', ["age_from", "did you mean 'name'"]),
         ('extra_roots = [{ path = "x", age_fro = "name" }]', ["did you mean 'age_from'"]),
         ('quarantine_agefrom = "name"', ["did you mean 'quarantine_age_from'"]),

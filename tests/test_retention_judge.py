@@ -15,9 +15,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from opsguard.checks.retention_judge import SAME_MTIME_SPREAD_NS, RootJudge
-from opsguard.checks.retention_model import Decision, PlannedFile
-from opsguard.checks.retention_rule import DAY_NS, NS, Protector, name_stamp_ns, to_ns
+from opsguard.retention.judge import SAME_MTIME_SPREAD_NS, RootJudge
+from opsguard.retention.model import Decision, PlannedFile
+from opsguard.retention.rule import DAY_NS, NS, Protector, name_stamp_ns, to_ns
 
 NOW_NS = to_ns(datetime(2025, 8, 15, tzinfo=UTC))
 DEV = 42

@@ -18,10 +18,11 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from opsguard.checks.retention import check_retention
-from opsguard.checks.retention_judge import RootJudge
-from opsguard.checks.retention_rule import DAY_NS, NS, Protector, to_ns
-from opsguard.config import RetentionRoot, load_config
+from opsguard import load_config
+from opsguard.retention.check import check_retention
+from opsguard.retention.judge import RootJudge
+from opsguard.retention.rule import DAY_NS, NS, Protector, to_ns
+from opsguard.retention.settings import RetentionRoot
 
 NOW = datetime(2025, 8, 15, tzinfo=UTC)
 NOW_NS = to_ns(NOW)

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from opsguard.checks.retention_judge import SAME_MTIME_SPREAD_NS, RootJudge
-from opsguard.checks.retention_model import Decision, PlannedFile
-from opsguard.checks.retention_rule import (
+from opsguard.retention.judge import SAME_MTIME_SPREAD_NS, RootJudge
+from opsguard.retention.model import Decision, PlannedFile
+from opsguard.retention.rule import (
     DAY_NS,
     NS,
     Protector,

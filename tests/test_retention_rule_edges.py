@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from opsguard.checks.retention_rule import NS, age_text, from_ns, name_stamp_ns, to_ns
+from opsguard.retention.rule import NS, age_text, from_ns, name_stamp_ns, to_ns
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 

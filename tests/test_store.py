@@ -11,9 +11,9 @@ import orjson
 import pytest
 
 from opsguard import DuplicateRecord, RecordRejected, RecordStore, load_config
-from opsguard.checks.integrity import check_integrity
-from opsguard.config import Config
-from opsguard.errors import OpsguardError
+from opsguard.core.config import Config
+from opsguard.core.errors import OpsguardError
+from opsguard.integrity.check import check_integrity
 
 NOW = datetime(2025, 8, 20, 12, tzinfo=UTC)
 

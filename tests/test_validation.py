@@ -20,10 +20,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from opsguard import RecordRejected, RecordStore
-from opsguard.checks.integrity import check_integrity
-from opsguard.config import Config, load_config
-from opsguard.validation import (
+from opsguard import RecordRejected, RecordStore, load_config
+from opsguard.core.config import Config
+from opsguard.integrity.check import check_integrity
+from opsguard.integrity.validation import (
     RecordValidator,
     json_pointer,
     kind_of,

@@ -9,7 +9,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from opsguard import InvalidSchemaVersion, normalize_schema_version
-from opsguard.versioning import major_of
+from opsguard.integrity.versioning import major_of
 
 _NORMALIZED_PREFIX = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+")
 

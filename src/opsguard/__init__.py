@@ -3,27 +3,70 @@
 The library API: the primitives every writer and check rests on, and the
 result model. The command line (`opsguard`) and the Nox sessions
 (`import opsguard.sessions`) are thin shells over these.
+
+Names are imported on first use (PEP 562), so that `import opsguard` — and
+every `opsguard` command, which imports this package first — loads only what
+it needs: `opsguard gate` never imports a check.
 """
 
-from .atomic import atomic_open, atomic_write, atomic_write_json, atomic_write_many, sweep_orphans
-from .bands import DEFAULT_BANDS, Band, BandTable, map_score_to_band
-from .checks.integrity import check_integrity
-from .checks.privacy import check_privacy
-from .checks.retention import check_retention
-from .config import Config, load_config
-from .duplicates import DuplicateGuard, Origin
-from .errors import (
-    BandTableError,
-    ConfigError,
-    InvalidSchemaVersion,
-    OpsguardError,
-    ScoreError,
-)
-from .result import CheckResult, Finding
-from .store import DuplicateRecord, RecordRejected, RecordStore
-from .versioning import normalize_schema_version
+from __future__ import annotations
 
-__version__ = "0.1.0"
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from ._version import __version__
+
+if TYPE_CHECKING:
+    from .catalog import load_config
+    from .core.atomic import atomic_open, atomic_write, atomic_write_json, atomic_write_many
+    from .core.config import Config
+    from .core.errors import (
+        BandTableError,
+        ConfigError,
+        InvalidSchemaVersion,
+        OpsguardError,
+        ScoreError,
+    )
+    from .core.quarantine import sweep_orphans
+    from .core.result import CheckResult, Finding
+    from .integrity.bands import DEFAULT_BANDS, Band, BandTable, map_score_to_band
+    from .integrity.check import check_integrity
+    from .integrity.duplicates import DuplicateGuard, Origin
+    from .integrity.store import DuplicateRecord, RecordRejected, RecordStore
+    from .integrity.versioning import normalize_schema_version
+    from .privacy.check import check_privacy
+    from .retention.check import check_retention
+
+# Public name -> the module that defines it.
+_EXPORTS = {
+    "atomic_open": ".core.atomic",
+    "atomic_write": ".core.atomic",
+    "atomic_write_json": ".core.atomic",
+    "atomic_write_many": ".core.atomic",
+    "sweep_orphans": ".core.quarantine",
+    "Config": ".core.config",
+    "load_config": ".catalog",
+    "BandTableError": ".core.errors",
+    "ConfigError": ".core.errors",
+    "InvalidSchemaVersion": ".core.errors",
+    "OpsguardError": ".core.errors",
+    "ScoreError": ".core.errors",
+    "CheckResult": ".core.result",
+    "Finding": ".core.result",
+    "DEFAULT_BANDS": ".integrity.bands",
+    "Band": ".integrity.bands",
+    "BandTable": ".integrity.bands",
+    "map_score_to_band": ".integrity.bands",
+    "check_integrity": ".integrity.check",
+    "DuplicateGuard": ".integrity.duplicates",
+    "Origin": ".integrity.duplicates",
+    "DuplicateRecord": ".integrity.store",
+    "RecordRejected": ".integrity.store",
+    "RecordStore": ".integrity.store",
+    "normalize_schema_version": ".integrity.versioning",
+    "check_privacy": ".privacy.check",
+    "check_retention": ".retention.check",
+}
 
 __all__ = [
     "DEFAULT_BANDS",
@@ -55,3 +98,16 @@ __all__ = [
     "normalize_schema_version",
     "sweep_orphans",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'opsguard' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

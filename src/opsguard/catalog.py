@@ -1,31 +1,140 @@
-"""The guards opsguard runs, and the result files each one produces.
+"""The catalog: one entry per guard and per check, and everything that lists checks reads it.
 
 A *guard* is what a user selects (a Nox session, an `opsguard run --checks`
-entry, the Action's `checks` input); a *check* is what writes one result file.
-The privacy guard is two checks: its canary (`privacy-self-test`), which runs
-first so that a broken scanner cannot report "clean", and the scan itself.
-Every list of checks in the views is ordered by this table.
+entry, the Action's `checks` input, a CLI command); a *check* is what writes
+one result file. The privacy guard is two checks: its canary
+(`privacy-self-test`), which runs first so that a broken scanner cannot
+report "clean", and the scan itself. Views, outputs and the gate iterate
+this table; no other shared module spells a check's name.
+
+Adding a check: a package beside `integrity/` (its engine, codes, summary),
+a command module in `cli/`, and one `GuardSpec` here.
 """
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
-from .errors import OpsguardError
+from .core.config import CORE_SETTINGS, Config, SectionSpec, Setting, build_config
+from .core.errors import OpsguardError
+from .core.result import COMMON_CODES, COULD_NOT_RUN, CheckResult
+from .fault import codes as fault_codes
+from .fault import summary as fault_summary
+from .fault.settings import FAULT as FAULT_SETTINGS
+from .integrity import codes as integrity_codes
+from .integrity import summary as integrity_summary
+from .integrity.settings import INTEGRITY as INTEGRITY_SETTINGS
+from .privacy import codes as privacy_codes
+from .privacy import summary as privacy_summary
+from .privacy.settings import PRIVACY as PRIVACY_SETTINGS
+from .retention import codes as retention_codes
+from .retention import summary as retention_summary
+from .retention.settings import RETENTION as RETENTION_SETTINGS
 
-__all__ = ["CHECK_ORDER", "GUARDS", "checks_of", "expand_checks", "guard_name"]
+__all__ = [
+    "CHECKS",
+    "CHECK_ORDER",
+    "GUARDS",
+    "SECTIONS",
+    "SETTINGS",
+    "CheckSpec",
+    "GuardSpec",
+    "check_spec",
+    "checks_of",
+    "code_help",
+    "expand_checks",
+    "guard_name",
+    "key_figure",
+    "load_config",
+]
 
-# guard -> the checks it writes results for, in the order they run.
-GUARDS: dict[str, tuple[str, ...]] = {
-    "integrity": ("integrity",),
-    "privacy": ("privacy-self-test", "privacy"),
-    "retention": ("retention",),
-    "atomic-write-fault": ("atomic-write-fault",),
+
+@dataclass(frozen=True, slots=True)
+class CheckSpec:
+    """One check: its result name, finding codes with help, and its one-line key figure."""
+
+    name: str
+    codes: Mapping[str, str]
+    figure: Callable[[Mapping[str, Any]], str]
+    # Step outputs (`$GITHUB_OUTPUT` name -> summary key) this check contributes.
+    outputs: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class GuardSpec:
+    """One guard: what a user selects, the checks it writes (in run order), its command."""
+
+    name: str
+    checks: tuple[CheckSpec, ...]
+    # Its `opsguard` subcommand (a module in `cli/`) and that command's one-line help.
+    command: str
+    help: str
+    settings: SectionSpec[Any] | None = None
+    aliases: tuple[str, ...] = ()
+
+
+INTEGRITY = CheckSpec(
+    "integrity",
+    integrity_codes.INTEGRITY_CODES,
+    integrity_summary.key_figure,
+    {"integrity-failure-rate": "failure_rate"},
+)
+PRIVACY_SELF_TEST = CheckSpec(
+    "privacy-self-test", privacy_codes.PRIVACY_SELF_TEST_CODES, privacy_summary.self_test_key_figure
+)
+PRIVACY = CheckSpec(
+    "privacy",
+    privacy_codes.PRIVACY_CODES,
+    privacy_summary.key_figure,
+    {"privacy-violations": "violations"},
+)
+RETENTION = CheckSpec(
+    "retention",
+    retention_codes.RETENTION_CODES,
+    retention_summary.key_figure,
+    {"retention-candidates": "candidates"},
+)
+FAULT = CheckSpec("atomic-write-fault", fault_codes.FAULT_CODES, fault_summary.key_figure)
+
+# In run order: the default `nox` run, `opsguard run` and every view list them so.
+GUARDS: Mapping[str, GuardSpec] = {
+    spec.name: spec
+    for spec in (
+        GuardSpec(
+            "integrity",
+            (INTEGRITY,),
+            "integrity",
+            "gate record files on validity, duplicates and band-score agreement",
+            INTEGRITY_SETTINGS,
+        ),
+        GuardSpec(
+            "privacy",
+            (PRIVACY_SELF_TEST, PRIVACY),
+            "privacy",
+            "gate telemetry on raw health metrics, PII, locations and secrets",
+            PRIVACY_SETTINGS,
+        ),
+        GuardSpec(
+            "retention",
+            (RETENTION,),
+            "retention",
+            "prune telemetry and quarantine files past their retention (dry-run unless --apply)",
+            RETENTION_SETTINGS,
+        ),
+        GuardSpec(
+            "atomic-write-fault",
+            (FAULT,),
+            "fault",
+            "prove a writer crash-safe: error matrix, SIGKILL trials, kill at every syscall",
+            FAULT_SETTINGS,
+            aliases=("fault",),
+        ),
+    )
 }
-# Short names people type for a guard.
-_ALIASES = {"fault": "atomic-write-fault"}
-
 # How checks are listed in every view; checks this version does not know come after, by name.
 CHECK_ORDER: tuple[str, ...] = (
     "integrity",
@@ -34,6 +143,44 @@ CHECK_ORDER: tuple[str, ...] = (
     "retention",
     "atomic-write-fault",
 )
+CHECKS: Mapping[str, CheckSpec] = {
+    check.name: check for guard in GUARDS.values() for check in guard.checks
+}
+_ALIASES = {alias: guard.name for guard in GUARDS.values() for alias in guard.aliases}
+SECTIONS: tuple[SectionSpec[Any], ...] = tuple(
+    guard.settings for guard in GUARDS.values() if guard.settings is not None
+)
+# Every configuration setting: the shared ones, then each guard's.
+SETTINGS: tuple[Setting, ...] = (*CORE_SETTINGS, *(s for spec in SECTIONS for s in spec.settings))
+
+
+def load_config(
+    config_file: Path | str | None = None,
+    *,
+    cwd: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    assignments: Sequence[str] = (),
+) -> Config:
+    """The configuration of every guard: file, environment, `--set` and flags (see core.config).
+
+    `overrides` maps keys (`"integrity.threshold"`) to values as flags produce
+    them; `assignments` are `KEY=VALUE` strings (`--set`).
+    """
+    return build_config(
+        config_file,
+        cwd=cwd,
+        environ=environ,
+        overrides=overrides,
+        assignments=assignments,
+        sections=SECTIONS,
+        check_name=guard_name,
+    )
+
+
+def check_spec(name: str) -> CheckSpec | None:
+    """The spec of a check by its result name (None for a check this version does not know)."""
+    return CHECKS.get(name)
 
 
 def guard_name(name: str) -> str:
@@ -47,18 +194,41 @@ def guard_name(name: str) -> str:
 
 
 def checks_of(guards: Iterable[str]) -> tuple[str, ...]:
-    """The result checks of the given guards, in catalog order, each once."""
+    """The result checks of the given guards, in run order, each once."""
     wanted = {guard_name(g) for g in guards}
-    return tuple(check for guard, checks in GUARDS.items() if guard in wanted for check in checks)
+    return tuple(
+        check.name for guard in GUARDS.values() if guard.name in wanted for check in guard.checks
+    )
 
 
 def expand_checks(names: Iterable[str]) -> tuple[str, ...]:
-    """Guard or check names (`privacy`, `privacy-self-test`, `fault`) to check names.
-
-    A guard name stands for all of its checks; a check name for itself.
-    """
+    """Check names, or guard aliases (`fault`), to check names, each once, in the given order."""
     out: list[str] = []
     for name in names:
-        found = (name,) if name in CHECK_ORDER else checks_of([name])
+        found = (name,) if name in CHECKS else checks_of([name])
         out += [check for check in found if check not in out]
     return tuple(out)
+
+
+def code_help(check: str, code: str) -> str:
+    """The one-line help of a check's finding code ("" for a code this version does not know)."""
+    spec = CHECKS.get(check)
+    return (spec.codes.get(code) if spec else None) or COMMON_CODES.get(code, "")
+
+
+def key_figure(result: CheckResult) -> str:
+    """A short, human summary of the result's main figure (falls back to counts)."""
+    if result.status == "error":
+        # The reason the check itself gave, else its first error finding's message.
+        reasons = [f.message for f in result.findings if f.code == COULD_NOT_RUN] or [
+            f.message for f in result.findings if f.severity == "error"
+        ]
+        return f"could not run: {reasons[0]}" if reasons else "could not run"
+    spec = CHECKS.get(result.check)
+    if spec is not None:
+        try:
+            return spec.figure(result.summary)
+        except (KeyError, TypeError, ValueError):
+            pass  # a result from another opsguard version: fall back to counts
+    errors = sum(1 for f in result.findings if f.severity == "error")
+    return f"{errors} error finding(s)"

@@ -27,7 +27,7 @@ import sys
 import nox
 
 from .catalog import GUARDS
-from .runs import RUN_ID_ENV, current_run_id, new_run_id
+from .core.runs import RUN_ID_ENV, current_run_id, new_run_id
 
 __all__ = ["atomic_write_fault", "gate", "integrity", "privacy", "report", "retention"]
 
@@ -48,7 +48,7 @@ def _guard(guard: str) -> None:
     """Start this Nox process's run if needed, and expect this guard's checks in it."""
     if current_run_id() is None:
         os.environ[RUN_ID_ENV] = new_run_id()
-    _started.extend(check for check in GUARDS[guard] if check not in _started)
+    _started.extend(c.name for c in GUARDS[guard].checks if c.name not in _started)
 
 
 def _expect() -> list[str]:

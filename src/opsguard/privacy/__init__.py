@@ -16,16 +16,16 @@ Modules, one stage each:
 - `suppress`, `collect`: suppressions, counting, bounded findings.
 - `selftest`: the canary that proves the scanner still catches leaks.
 
-`opsguard.checks.privacy` turns a scan into a `CheckResult`.
+`opsguard.privacy.check` turns a scan into a `CheckResult`.
 """
 
 from __future__ import annotations
 
-from ..config import PrivacyConfig
 from .denylist import DEFAULT_DENY, build_entries
 from .keys import KeyClassifier, KeyMatch, normalize_key, tokenize_key
 from .patterns import PathPatterns
 from .scan import TELEMETRY_SUFFIXES, Policy, Scanner
+from .settings import PrivacyConfig
 
 __all__ = [
     "DEFAULT_DENY",

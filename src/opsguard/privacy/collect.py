@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from ..result import Finding, Severity
+from ..core.result import Finding, Severity
 from .suppress import Suppressor
 
 __all__ = ["DEFAULT_LIMIT", "Collector", "Detection"]

@@ -24,9 +24,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ..config import PRIVACY_GROUPS, PrivacyConfig
-from ..errors import ConfigError
+from ..core.errors import ConfigError
 from .keys import DenyEntry, parse_entry
+from .settings import PRIVACY_GROUPS, PrivacyConfig
 
 __all__ = ["DEFAULT_DENY", "GROUP_ORDER", "build_entries", "default_names"]
 

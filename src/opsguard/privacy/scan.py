@@ -40,9 +40,9 @@ from typing import IO, Any, Protocol
 
 import orjson
 
-from ..gcpause import gc_paused
-from ..records import Discovery, discover_files, display_path
-from ..result import Severity
+from ..core.files import Discovery, discover_files, display_path
+from ..core.gcpause import gc_paused
+from ..core.result import Severity
 from .collect import Detection
 from .keys import CACHE_LIMIT, KeyClassifier
 from .patterns import PathPatterns

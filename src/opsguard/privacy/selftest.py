@@ -26,12 +26,12 @@ from pathlib import Path
 
 import orjson
 
-from ..atomic import atomic_write
-from ..config import PrivacyConfig
-from ..result import Finding
+from ..core.atomic import atomic_write
+from ..core.result import Finding
 from . import build_policy
 from .collect import Collector
 from .scan import BLOCK_SIZE, Scanner
+from .settings import PrivacyConfig
 
 __all__ = ["CanaryCase", "SelfTestReport", "canary_files", "run_self_test"]
 

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from ..config import Suppression
 from .patterns import PathPattern, split_path
+from .settings import Suppression
 
 __all__ = ["Suppressor", "describe"]
 

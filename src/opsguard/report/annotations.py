@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..result import CheckResult
+from ..core.result import CheckResult
 from .escape import workflow_data, workflow_property
 
 __all__ = ["ANNOTATIONS_PER_LEVEL", "render_annotations"]

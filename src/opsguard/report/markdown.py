@@ -16,20 +16,17 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 import orjson
 
-from ..result import CheckResult, Finding
-from .collect import overall_status
+from ..catalog import key_figure
+from ..core.result import CheckResult, Finding, RunContext, overall_status
 from .escape import md_code, md_text
-from .figures import key_figure
 
 __all__ = [
     "COMMENT_LIMIT",
     "MARKER_PREFIX",
     "SUMMARY_LIMIT",
-    "RunContext",
     "render_comment",
     "render_summary",
 ]
@@ -37,6 +34,7 @@ __all__ = [
 COMMENT_LIMIT = 65_536  # characters: GitHub's maximum comment body
 SUMMARY_LIMIT = 1_048_576  # bytes: GitHub's maximum step summary
 MARKER_PREFIX = "<!-- opsguard:v1 "
+NO_CONTEXT = RunContext()
 _ICON = {"pass": "✅", "fail": "❌", "error": "⚠️"}
 _SHORTENED = (
     "_This comment was shortened to fit GitHub's size limit; every finding is in the "
@@ -44,20 +42,9 @@ _SHORTENED = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class RunContext:
-    """Where the results came from, for the marker and the links (all optional)."""
-
-    head_sha: str | None = None
-    run_id: str | None = None
-    run_url: str | None = None
-    # GitHub's attempt number of `run_id`: a re-run is newer than the attempt before it.
-    run_attempt: str | None = None
-
-
 def render_comment(
     results: Sequence[CheckResult],
-    context: RunContext = RunContext(),
+    context: RunContext = NO_CONTEXT,
     *,
     max_findings: int = 10,
     limit: int = COMMENT_LIMIT,
@@ -83,7 +70,7 @@ def render_comment(
 
 def render_summary(
     results: Sequence[CheckResult],
-    context: RunContext = RunContext(),
+    context: RunContext = NO_CONTEXT,
     *,
     limit: int = SUMMARY_LIMIT,
 ) -> str:

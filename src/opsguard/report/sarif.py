@@ -19,9 +19,9 @@ from urllib.parse import quote
 
 import orjson
 
-from .. import __version__
-from ..codes import code_help
-from ..result import CheckResult, Finding
+from .._version import __version__
+from ..catalog import code_help
+from ..core.result import CheckResult, Finding
 
 __all__ = ["FINGERPRINT_KEY", "render_sarif"]
 

@@ -11,9 +11,8 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import TextIO
 
-from ..result import CheckResult
-from .collect import overall_status
-from .figures import key_figure
+from ..catalog import key_figure
+from ..core.result import CheckResult, overall_status
 
 __all__ = ["render_check", "render_report", "use_color"]
 

@@ -1,0 +1,241 @@
+"""What every `opsguard` command shares: options, flags made from settings, `run_check`.
+
+Flags of configuration settings are made from the settings themselves
+(`add_settings`): the converter, its range, the help and the default are the
+setting's. `run_check` is the one way a check command runs: it loads the
+configuration, hands the check to `deliver.results.execute` (which writes a
+provisional "did not finish" result first, then the result or an `error`
+result with the one-line reason of the exit 2), prints the terminal view and
+turns the status into the exit code. A command parses, calls its check, and
+delivers; it never decides a verdict itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ..catalog import checks_of, expand_checks, load_config
+from ..core.config import (
+    CORE_SETTINGS,
+    Choice,
+    Config,
+    Count,
+    Day,
+    Kind,
+    Number,
+    PathKind,
+    PathsKind,
+    Setting,
+    Timestamp,
+)
+from ..core.errors import ConfigError, OpsguardError
+from ..core.result import EXIT_ERROR, EXIT_FAIL, EXIT_PASS, CheckResult
+from ..core.runs import current_run_id
+from ..deliver.results import execute, write_result
+from ..report.terminal import render_check, use_color
+
+__all__ = [
+    "AS_OF",
+    "CORE",
+    "DEFAULT_MAX_FINDINGS",
+    "DEFAULT_RESULTS_DIR",
+    "EXIT_ERROR",
+    "EXIT_FAIL",
+    "EXIT_PASS",
+    "add_assignments",
+    "add_common",
+    "add_expect",
+    "add_run_options",
+    "add_settings",
+    "expected_checks",
+    "kind_type",
+    "load",
+    "results_dir_given",
+    "run_check",
+    "setting_overrides",
+]
+
+CORE = {setting.key: setting for setting in CORE_SETTINGS}
+DEFAULT_RESULTS_DIR = Path(CORE["results_dir"].default)
+DEFAULT_MAX_FINDINGS = 20
+
+
+def kind_type(kind: Kind, flag: str) -> Callable[[str], Any]:
+    """An argparse `type=` that reads a flag with the kind's one converter (and its range)."""
+
+    def parse(text: str) -> Any:
+        try:
+            return kind.from_text(text, flag, Path.cwd())
+        except ConfigError as exc:
+            message = str(exc)
+            raise argparse.ArgumentTypeError(message.removeprefix(f"{flag}: ")) from None
+
+    parse.__name__ = flag.lstrip("-")
+    return parse
+
+
+def add_settings(command: argparse.ArgumentParser, *settings: Setting) -> None:
+    """A flag for each setting: its converter, range, help and default come from the setting.
+
+    The values reach the configuration through `setting_overrides(args)`.
+    """
+    for setting in settings:
+        if setting.flag is None:
+            raise ValueError(f"setting {setting.key} has no flag")  # a programming error
+        default = "" if setting.default is None else f"; default {_shown(setting.default)}"
+        command.add_argument(
+            setting.flag,
+            type=kind_type(setting.kind, setting.flag),
+            metavar=_metavar(setting.kind),
+            dest=_dest(setting),
+            help=f"{setting.help} ({setting.key}{default})",
+        )
+    known: tuple[Setting, ...] = command.get_default("settings_") or ()
+    command.set_defaults(settings_=(*known, *settings))
+
+
+def results_dir_given(args: argparse.Namespace) -> Path:
+    """`--results-dir`, else the default: where to record a run that has no configuration."""
+    given: Path | None = getattr(args, _dest(CORE["results_dir"]), None)
+    return given or DEFAULT_RESULTS_DIR
+
+
+def setting_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """The configuration overrides of the setting flags given on this command line."""
+    return {s.key: getattr(args, _dest(s)) for s in getattr(args, "settings_", ())}
+
+
+def _dest(setting: Setting) -> str:
+    return "setting_" + setting.key.replace(".", "_")
+
+
+def _metavar(kind: Kind) -> str:
+    if isinstance(kind, Choice):
+        return "{" + ",".join(kind.choices) + "}"
+    if isinstance(kind, Count):
+        return "N"
+    if isinstance(kind, Number):
+        return "X"
+    if isinstance(kind, Timestamp):
+        return "TS"
+    if isinstance(kind, PathKind | PathsKind):
+        return "PATH"
+    return "VALUE"
+
+
+def _shown(value: Any) -> str:
+    return ", ".join(map(str, value)) if isinstance(value, list | tuple) else str(value)
+
+
+# One converter per kind, for the options that are not configuration settings.
+AS_OF = kind_type(Day(), "--as-of")
+
+
+def add_run_options(command: argparse.ArgumentParser) -> None:
+    """Options of every command that reads or writes a run's results."""
+    command.add_argument(
+        "--config",
+        type=Path,
+        metavar="FILE",
+        help="configuration file (default: nearest opsguard.toml or "
+        "pyproject.toml with [tool.opsguard])",
+    )
+    add_settings(command, CORE["results_dir"])
+    command.add_argument(
+        "--run-id",
+        metavar="ID",
+        help="the run the results belong to (default: OPSGUARD_RUN_ID, or the GitHub "
+        "Actions run and attempt)",
+    )
+
+
+def add_expect(command: argparse.ArgumentParser) -> None:
+    """`--expect`: the checks this run must have results for."""
+    command.add_argument(
+        "--expect",
+        action="append",
+        default=[],
+        metavar="CHECKS",
+        help="checks that must have a result from this run, comma-separated (default: the "
+        "configured `checks`, else whatever ran); a missing one is exit 2",
+    )
+
+
+def expected_checks(args: argparse.Namespace, config: Config) -> tuple[str, ...]:
+    """The checks a run must have results for: `--expect`, else the configured guards' checks."""
+    names = [name for item in args.expect for name in item.replace(",", " ").split()]
+    if names:
+        return expand_checks(names)
+    return checks_of(config.checks) if config.checks else ()
+
+
+def add_common(command: argparse.ArgumentParser) -> None:
+    """The options every check command takes."""
+    add_run_options(command)
+    command.add_argument(
+        "--json",
+        type=Path,
+        metavar="OUT",
+        dest="json_out",
+        help="also write the result JSON to OUT",
+    )
+    command.add_argument(
+        "--max-findings",
+        type=kind_type(Count(0, 10**6), "--max-findings"),
+        default=DEFAULT_MAX_FINDINGS,
+        metavar="N",
+        help=f"findings shown on the terminal (default {DEFAULT_MAX_FINDINGS}; "
+        "all are in the JSON)",
+    )
+    add_assignments(command)
+
+
+def add_assignments(command: argparse.ArgumentParser) -> None:
+    """`--set KEY=VALUE`: any configuration key, a TOML value."""
+    command.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        dest="assignments",
+        help="override a configuration key with a TOML value "
+        "(e.g. --set integrity.threshold=0.05); repeatable",
+    )
+
+
+def load(args: argparse.Namespace) -> Config:
+    """The configuration this command line asks for: file, environment, `--set`, flags."""
+    return load_config(
+        args.config,
+        overrides=setting_overrides(args),
+        assignments=getattr(args, "assignments", ()),
+    )
+
+
+def run_check(check: str, args: argparse.Namespace, body: Callable[[Config], CheckResult]) -> int:
+    """Load the configuration, run `body` through `deliver.results.execute`, print, exit.
+
+    An `OpsguardError` (from the configuration or the check) is written as the
+    check's `error` result and then re-raised for the CLI's one-line exit 2.
+    """
+    run_id = current_run_id(args.run_id)
+    try:
+        config = load(args)
+    except OpsguardError as exc:
+        error = CheckResult.could_not_run(check, str(exc), run_id=run_id)
+        write_result(error, results_dir_given(args), args.json_out, quiet=True)
+        raise
+    result = execute(
+        check,
+        lambda: body(config),
+        results_dir=config.results_dir,
+        run_id=run_id,
+        json_out=args.json_out,
+    )
+    color = use_color(sys.stdout)
+    sys.stdout.write(render_check(result, max_findings=args.max_findings, color=color))
+    return result.exit_code

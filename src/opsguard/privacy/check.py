@@ -1,0 +1,164 @@
+"""The privacy gate: a scan of the telemetry turned into a `CheckResult`.
+
+Verdict: any error-severity finding fails — a deny-list match (`raw-metric`,
+`pii`, `location`, `secret`), an `unknown-field` in allowlist mode, or an
+`expired-suppression`. `unreadable` is a warning: it does not fail alone
+(the unreadable line was still scanned as text). Suppressed matches are
+counted in the summary, not listed. No finding, summary field or reason
+carries a matched value: the scanner only ever describes a match by its
+kind, key name and place.
+
+`check_privacy_self_test` runs the canary (`opsguard.privacy.selftest`) and
+fails unless every planted leak is caught and no clean line is flagged.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from ..core.config import Config
+from ..core.files import display_path
+from ..core.result import CheckResult, Finding
+from . import build_policy
+from .codes import PRIVACY_CODES
+from .collect import DEFAULT_LIMIT, Collector
+from .scan import Scanner
+from .selftest import run_self_test
+from .settings import PRIVACY
+from .suppress import Suppressor, describe
+
+__all__ = ["CHECK", "SELF_TEST_CHECK", "check_privacy", "check_privacy_self_test"]
+
+CHECK = "privacy"
+SELF_TEST_CHECK = "privacy-self-test"
+
+
+def check_privacy(
+    paths: Sequence[Path],
+    config: Config,
+    *,
+    as_of: date | None = None,
+    cwd: Path | None = None,
+    limit: int = DEFAULT_LIMIT,
+) -> CheckResult:
+    """Scan telemetry files and directories; gate on any error-severity finding.
+
+    `as_of` is "today" for suppression expiry (default: the local date).
+    `limit` caps the findings kept in the result; counts stay exact.
+    """
+    started = time.perf_counter()
+    cwd = (cwd or Path.cwd()).resolve()
+    privacy = PRIVACY.of(config)
+    suppressor = Suppressor(
+        privacy.suppressions, as_of=as_of or date.today(), root=config.root, cwd=cwd
+    )
+    collector = Collector(suppressor, limit)
+    stats = Scanner(build_policy(privacy), collector).scan(paths, cwd)
+
+    source = display_path(config.source, cwd) if config.source else "configuration"
+    expired = [
+        Finding(
+            "expired-suppression",
+            "error",
+            source,
+            None,
+            "",
+            f"privacy suppression #{index + 1} ({describe(s)}) expired on {s.expires}: {s.reason}",
+        )
+        for index, s in ((i, privacy.suppressions[i]) for i in suppressor.expired)
+    ]
+    counts = Counter(collector.counts)
+    counts["expired-suppression"] += len(expired)
+
+    reasons: list[str] = []
+    if collector.violations:
+        gated = ", ".join(
+            f"{code} {counts[code]}"
+            for code in PRIVACY_CODES
+            if counts[code] and code not in ("unreadable", "expired-suppression")
+        )
+        reasons.append(
+            f"{collector.violations} privacy violation(s) in {collector.violating_files} "
+            f"file(s) / {collector.violating_lines} line(s): {gated}"
+        )
+    if expired:
+        reasons.append(
+            f"{len(expired)} expired suppression(s): renew with a fresh review date or remove"
+        )
+    summary: dict[str, Any] = {
+        "mode": privacy.mode,
+        "files": stats.files,
+        "lines": stats.lines,
+        "skipped_files": stats.skipped_files,
+        "violations": collector.violations,
+        "violating_files": collector.violating_files,
+        "violating_lines": collector.violating_lines,
+        "counts": {code: counts[code] for code in PRIVACY_CODES if counts[code]},
+        "suppressed": collector.suppressed,
+        "suppressions": len(privacy.suppressions),
+        "suppressions_used": sum(1 for used in suppressor.used if used),
+        "expired_suppressions": len(expired),
+        "findings_omitted": collector.omitted,
+        "reasons": reasons,
+    }
+    return CheckResult(
+        check=CHECK,
+        status="fail" if reasons else "pass",
+        summary=summary,
+        findings=(*expired, *collector.findings),
+        duration_s=round(time.perf_counter() - started, 6),
+    )
+
+
+def check_privacy_self_test(config: Config) -> CheckResult:
+    """The canary: every planted leak caught, every clean line passed, or fail."""
+    started = time.perf_counter()
+    report = run_self_test(PRIVACY.of(config))
+    findings = [
+        Finding(
+            "canary-missed",
+            "error",
+            case.file,
+            case.line or None,
+            case.pointer or "",
+            f"missed: {case.description} (expected {case.code})",
+        )
+        for case in report.missed
+    ]
+    findings += [
+        Finding(
+            "canary-false-positive",
+            "error",
+            case.file,
+            case.line or None,
+            finding.pointer,
+            f"clean line flagged: {case.description} ({finding.code}: {finding.message})",
+        )
+        for case, finding in report.false_positives
+    ]
+    reasons: list[str] = []
+    if report.missed:
+        reasons.append(f"{len(report.missed)} planted leak(s) not caught")
+    if report.false_positives:
+        reasons.append(f"{len(report.false_positives)} false positive(s) on clean lines")
+    counts = Counter(f.code for f in findings)
+    return CheckResult(
+        check=SELF_TEST_CHECK,
+        status="pass" if report.passed else "fail",
+        summary={
+            "leaks": report.leaks,
+            "caught": report.caught,
+            "missed": len(report.missed),
+            "clean_lines": report.clean_lines,
+            "false_positives": len(report.false_positives),
+            "counts": dict(sorted(counts.items())),
+            "reasons": reasons,
+        },
+        findings=tuple(findings),
+        duration_s=round(time.perf_counter() - started, 6),
+    )

@@ -1,0 +1,274 @@
+"""What a retention run found, as a `CheckResult` and as the listing the command prints.
+
+Severity follows the contract: a dry-run is informational, so every one of
+its findings is a warning and it passes unless it could not run (which is an
+exception, exit 2, before this module is reached). An apply fails when the
+cap stopped it in a root, when a file could not be removed, or when a
+directory could not be scanned (its old files are still there).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+
+from ..core.config import Config
+from ..core.files import printable
+from ..core.result import CheckResult, Finding, Severity
+from ..core.units import human_bytes
+from .codes import RETENTION_CODES
+from .judge import SAME_MTIME_SPREAD_NS
+from .model import RootReport
+from .plan import iso
+from .rule import NS, age_text
+from .settings import RETENTION
+
+__all__ = ["RootTally", "build_result", "describe", "tally"]
+
+CHECK = "retention"
+
+
+@dataclass(frozen=True, slots=True)
+class RootTally:
+    candidates: int
+    candidate_bytes: int
+    deleted: int
+    deleted_bytes: int
+    skipped: dict[str, int]
+    oldest_kept_ns: int | None  # the oldest file the run leaves (protected ones aside)
+
+
+def tally(root: RootReport) -> RootTally:
+    """The figures of one root. A dry-run's are the judge's; an apply adds what happened."""
+    skipped: Counter[str] = Counter(root.judged_skips)
+    outcome = root.outcome
+    oldest = root.oldest_kept_ns
+    deleted = deleted_bytes = 0
+    ages_left: list[int | None] = []
+    applied = root.mode == "apply"
+    for decision in root.decisions() if applied or "changed-since-plan" in skipped else ():
+        if decision.action == "skip" and decision.age_ns is not None:
+            ages_left.append(decision.age_ns)  # aged, then left alone (changed since the plan)
+        if not applied or decision.action != "delete":
+            continue
+        if outcome is not None and decision.rel in outcome.deleted:
+            deleted += 1
+            deleted_bytes += decision.size
+            continue
+        if outcome is None:
+            skipped["cap-exceeded"] += 1
+        elif decision.rel in outcome.failed:
+            skipped["remove-failed"] += 1
+        else:
+            skipped["changed-during-run"] += 1
+        ages_left.append(decision.age_ns)
+    for age in ages_left:
+        if age is not None and (oldest is None or age > oldest):
+            oldest = age
+    return RootTally(
+        root.candidates,
+        root.candidate_bytes,
+        deleted,
+        deleted_bytes,
+        dict(sorted(skipped.items())),
+        oldest,
+    )
+
+
+def build_result(
+    roots: list[RootReport], mode: str, clock: datetime, config: Config, duration: float
+) -> CheckResult:
+    tallies = [tally(root) for root in roots]
+    findings: list[Finding] = []
+    for root, figures in zip(roots, tallies, strict=True):
+        findings.extend(_findings(root, figures, config))
+    skipped: Counter[str] = Counter()
+    for figures in tallies:
+        skipped.update(figures.skipped)
+    counts = Counter(f.code for f in findings)
+    errors = [f for f in findings if f.severity == "error"]
+    pairs = list(zip(roots, tallies, strict=True))
+    summary = {
+        "mode": mode,
+        "now": iso(clock),
+        "roots": [_root_summary(root, figures) for root, figures in pairs],
+        "days": {root.display: root.days for root in roots},
+        "files": sum(root.files for root in roots),
+        "candidates": sum(t.candidates for t in tallies),
+        "candidate_bytes": sum(t.candidate_bytes for t in tallies),
+        "deleted": sum(t.deleted for t in tallies),
+        "deleted_bytes": sum(t.deleted_bytes for t in tallies),
+        "kept": sum(root.kept for root in roots),
+        "skipped": dict(sorted(skipped.items())),
+        "dirs_removed": sum(len(root.dirs_removed) for root in roots),
+        "oldest_kept_age_s": {root.display: _seconds(t.oldest_kept_ns) for root, t in pairs},
+        "counts": {code: counts[code] for code in RETENTION_CODES if counts[code]},
+        "reasons": _reasons(errors),
+    }
+    return CheckResult(
+        check=CHECK,
+        status="fail" if errors else "pass",
+        summary=summary,
+        findings=tuple(findings),
+        duration_s=round(duration, 6),
+    )
+
+
+def _root_summary(root: RootReport, figures: RootTally) -> dict[str, object]:
+    return {
+        "path": root.display,
+        "days": root.days,
+        "age_from": root.age_from,
+        "files": root.files,
+        "candidates": figures.candidates,
+        "candidate_bytes": figures.candidate_bytes,
+        "deleted": figures.deleted,
+        "deleted_bytes": figures.deleted_bytes,
+        "kept": root.kept,
+        "skipped": figures.skipped,
+        "dirs_removed": len(root.dirs_removed),
+        "oldest_kept_age_s": _seconds(figures.oldest_kept_ns),
+        "capped": root.capped,
+    }
+
+
+def _findings(root: RootReport, figures: RootTally, config: Config) -> list[Finding]:
+    applying = root.mode == "apply"
+    out: list[Finding] = []
+
+    def add(code: str, severity: Severity, path: str, message: str) -> None:
+        out.append(Finding(code, severity, path, None, "", message))
+
+    if root.capped:
+        retention = RETENTION.of(config)
+        share = figures.candidates / root.files if root.files else 1.0
+        limit = (
+            f"max_delete {retention.max_delete}"
+            if figures.candidates > retention.max_delete
+            else f"max_delete_fraction {retention.max_delete_fraction:.0%}"
+        )
+        what = f"{figures.candidates} of {root.files} files ({share:.0%}) exceed {limit}"
+        if not applying:
+            add(
+                "cap-exceeded",
+                "warning",
+                root.display,
+                f"{what}; --apply would delete nothing here without --force",
+            )
+        elif root.forced:
+            add("cap-exceeded", "warning", root.display, f"{what}; deleted anyway (--force)")
+        else:
+            add(
+                "cap-exceeded",
+                "error",
+                root.display,
+                f"{what}; deleted nothing in this root (review a dry-run, then --force)",
+            )
+    span = root.mtime_span
+    if span is not None and span[2] >= 2 and span[1] - span[0] <= SAME_MTIME_SPREAD_NS:
+        add(
+            "same-mtime",
+            "warning",
+            root.display,
+            f"all {span[2]} files aged by mtime were modified within "
+            f"{SAME_MTIME_SPREAD_NS // NS} s of each other (a fresh checkout or copy?): their "
+            'mtimes may not be their age; consider age_from = "name"',
+        )
+    if root.fallback:
+        add(
+            "no-date-in-name",
+            "warning",
+            root.display,
+            f"{len(root.fallback)} file(s) have no date in their name and were aged by mtime, "
+            f"e.g. {printable(root.fallback[0])}",
+        )
+    for excluded in root.excluded():
+        if excluded.reason == "another-root":
+            continue
+        severity: Severity = "error" if applying and excluded.reason == "not-scanned" else "warning"
+        add(excluded.reason, severity, root.join(excluded.rel), f"not entered: {excluded.detail}")
+    noted = ("other-filesystem", "changed-since-plan")
+    for decision in root.decisions() if any(r in root.judged_skips for r in noted) else ():
+        if decision.reason == "other-filesystem":
+            add(
+                "other-filesystem",
+                "warning",
+                root.join(decision.rel),
+                "on another filesystem than the root; not touched",
+            )
+        elif decision.reason == "changed-since-plan":
+            gone = decision.age_ns is None
+            add(
+                "changed-since-plan",
+                "warning",
+                root.join(decision.rel),
+                "not found below the root (gone, moved, or in a directory not entered); not deleted"
+                if gone
+                else "changed since the plan (device, inode, size or mtime); not deleted",
+            )
+    if root.outcome is not None:
+        for rel, why in root.outcome.failed.items():
+            add("remove-failed", "error", root.join(rel), f"cannot remove: {why}")
+        for rel, why in root.outcome.changed.items():
+            add("changed-during-run", "warning", root.join(rel), f"not deleted: {why}")
+        for rel, why in root.outcome.dir_failures:
+            add("rmdir-failed", "warning", root.join(rel), f"empty directory not removed: {why}")
+    return out
+
+
+def _reasons(errors: list[Finding]) -> list[str]:
+    counts = Counter(f.code for f in errors)
+    texts = {
+        "cap-exceeded": "the blast-radius cap stopped the deletion in {n} root(s)",
+        "remove-failed": "{n} file(s) could not be removed",
+        "not-scanned": "{n} directory(ies) could not be scanned",
+    }
+    return [texts[code].format(n=n) for code, n in counts.items() if code in texts]
+
+
+def describe(
+    roots: tuple[RootReport, ...], mode: str, now: datetime, *, verbose: bool = False
+) -> list[str]:
+    """The listing the command prints: each candidate (path, age, size, rule) and root totals.
+
+    With `verbose`, skipped files too, and kept files when the run recorded them.
+    """
+    heading = "dry-run (nothing is deleted; --apply deletes)" if mode == "dry-run" else "apply"
+    out = [f"retention {heading} at {iso(now)}: a file goes when its age > days x 86400 s"]
+    for root in roots:
+        figures = tally(root)
+        out.append(f"{root.display}: {root.days} days, age by {root.age_from}, {root.files} files")
+        for line in root.lines():
+            decision = line.decision
+            if decision.action != "delete" and not verbose:
+                continue
+            age = "-" if decision.age_ns is None else age_text(decision.age_ns)
+            rule = root.rule(decision) if decision.action == "delete" else line.reason
+            extra = f" - {line.reason}: {line.detail}" if line.detail else ""
+            if line.action == "skip" and decision.action == "delete" and not line.detail:
+                extra = f" - {line.reason}"
+            out.append(
+                f"  {line.action:<12} {root.join(decision.rel)}  age {age}  "
+                f"{human_bytes(decision.size)}  [{rule}]{extra}"
+            )
+        verb = "removed" if mode == "apply" else "would-remove"
+        out.extend(f"  {verb:<12} {root.join(rel)}/  [left empty]" for rel in root.dirs_removed)
+        skipped = ", ".join(f"{reason} {n}" for reason, n in figures.skipped.items())
+        oldest = "none" if figures.oldest_kept_ns is None else age_text(figures.oldest_kept_ns)
+        done = (
+            f"{figures.deleted} deleted ({human_bytes(figures.deleted_bytes)})"
+            if mode == "apply"
+            else "nothing deleted"
+        )
+        out.append(
+            f"  total: {figures.candidates} candidate(s) ({human_bytes(figures.candidate_bytes)}), "
+            f"{done}, {root.kept} kept, {sum(figures.skipped.values())} skipped"
+            + (f" ({skipped})" if skipped else "")
+            + f"; oldest left {oldest}"
+        )
+    return out
+
+
+def _seconds(age_ns: int | None) -> float | None:
+    return None if age_ns is None else age_ns / NS
