@@ -260,6 +260,4 @@ def test_band_names_live_only_in_bands_module(repo: Path) -> None:
     }
     assert offenders == {}
     # The checker itself must see the literals where they do belong.
-    assert {name.strip("'\"") for _, name in _band_name_literals(bands)} == set(
-        DEFAULT_NAMES
-    )
+    assert {name.strip("'\"") for _, name in _band_name_literals(bands)} == set(DEFAULT_NAMES)

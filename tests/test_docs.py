@@ -46,5 +46,5 @@ def test_the_settings_table_is_generated_from_the_settings(repo: Path) -> None:
     assert doc[start:end] == settings_table(SETTINGS), (
         "docs/configuration.md is stale: replace the table with the output of "
         "python -c 'from opsguard.catalog import SETTINGS; from opsguard.core.config import "
-        "settings_table; print(settings_table(SETTINGS), end=\"\")'"
+        'settings_table; print(settings_table(SETTINGS), end="")\''
     )

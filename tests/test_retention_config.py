@@ -11,7 +11,7 @@ from opsguard import ConfigError, load_config
 from opsguard.catalog import SETTINGS, code_help
 from opsguard.core.config import Config, env_names
 from opsguard.retention.codes import RETENTION_CODES
-from opsguard.retention.settings import RetentionRoot
+from opsguard.retention.settings import RETENTION, RetentionRoot
 
 ENV_VARS = env_names(SETTINGS)
 
@@ -106,7 +106,7 @@ def test_the_repository_pins_the_retention_demo(repo: Path) -> None:
 
 
 def roots_of(config: Config) -> tuple[RetentionRoot, ...]:
-    return config.retention.roots(config.paths)
+    return RETENTION.of(config).roots(config.paths)
 
 
 def test_every_retention_code_is_documented_and_has_help(repo: Path) -> None:
