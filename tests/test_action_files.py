@@ -298,6 +298,7 @@ def test_the_noxfile_script_block_lists_the_project_dependencies() -> None:
     assert match, "noxfile.py has no PEP 723 block"
     block = tomllib.loads("".join(line[2:] + "\n" for line in match.group(1).splitlines()))
     project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    assert sorted(block["dependencies"]) == sorted(project["dependencies"])
+    extras = project["optional-dependencies"]["nox"]
+    assert sorted(block["dependencies"]) == sorted(project["dependencies"] + extras)
     assert block["requires-python"] == project["requires-python"]
     assert 'if __name__ == "__main__":\n    nox.main()' in text

@@ -95,3 +95,20 @@ def test_integrity_session_missing_path_fails(consumer: tuple[Path, Path]) -> No
     assert proc.returncode != 0
     assert "path not found: no/such/dir" in proc.stdout + proc.stderr
     assert "Traceback" not in proc.stdout + proc.stderr
+
+
+def test_the_sessions_without_nox_fail_with_one_line_naming_the_extra() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys; sys.modules['nox'] = None; import opsguard.sessions"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+
+    assert proc.returncode == 1
+    assert proc.stderr.strip().splitlines()[-1] == (
+        "ModuleNotFoundError: opsguard.sessions needs Nox: install opsguard with its `nox` "
+        "extra (see the README)"
+    )
+    # The library itself needs no test runner.
+    library = "import sys; sys.modules['nox'] = None; import opsguard; opsguard.atomic_write"
+    assert subprocess.run([sys.executable, "-c", library], check=False).returncode == 0

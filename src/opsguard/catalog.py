@@ -14,14 +14,17 @@ a command module in `cli/`, and one `GuardSpec` here.
 from __future__ import annotations
 
 import difflib
+import importlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from .core.config import CORE_SETTINGS, Config, SectionSpec, Setting, build_config
 from .core.errors import OpsguardError
 from .core.result import COMMON_CODES, COULD_NOT_RUN, CheckResult
+from .core.runs import RunOptions
+from .core.summary import Summary
 from .fault import codes as fault_codes
 from .fault import summary as fault_summary
 from .fault.settings import FAULT as FAULT_SETTINGS
@@ -53,15 +56,45 @@ __all__ = [
 ]
 
 
+S = TypeVar("S", bound=Summary)
+
+
 @dataclass(frozen=True, slots=True)
-class CheckSpec:
-    """One check: its result name, finding codes with help, and its one-line key figure."""
+class CheckSpec(Generic[S]):
+    """One check: its result name, codes with help, key figure, outputs, how it runs.
+
+    `runner` is `MODULE:FUNCTION`, `function(config, options) -> CheckResult`,
+    imported only when the check runs (so that listing checks loads no engine);
+    `command` is the `opsguard` command line that runs it on its own.
+    """
 
     name: str
     codes: Mapping[str, str]
-    figure: Callable[[Mapping[str, Any]], str]
-    # Step outputs (`$GITHUB_OUTPUT` name -> summary key) this check contributes.
+    summary: type[S]
+    figure: Callable[[S], str]
+    runner: str
+    command: tuple[str, ...]
+    # Step outputs (`$GITHUB_OUTPUT` name -> summary attribute) this check contributes.
     outputs: Mapping[str, str] = field(default_factory=dict)
+
+    def summary_of(self, result: CheckResult) -> S | None:
+        """The result's summary as this check's type (None when it does not fit: a result of
+        another opsguard version, or an `error` result)."""
+        summary = result.summary
+        if isinstance(summary, self.summary):
+            return summary
+        try:
+            return self.summary.from_dict(summary)
+        except (KeyError, TypeError, ValueError):
+            return None
+
+    def run(self, config: Config, options: RunOptions) -> CheckResult:
+        """Run the check as a whole run does: its configured inputs and settings."""
+        module, _, function = self.runner.partition(":")
+        run: Callable[[Config, RunOptions], CheckResult] = getattr(
+            importlib.import_module(module), function
+        )
+        return run(config, options)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +102,7 @@ class GuardSpec:
     """One guard: what a user selects, the checks it writes (in run order), its command."""
 
     name: str
-    checks: tuple[CheckSpec, ...]
+    checks: tuple[CheckSpec[Any], ...]
     # Its `opsguard` subcommand (a module in `cli/`) and that command's one-line help.
     command: str
     help: str
@@ -80,25 +113,46 @@ class GuardSpec:
 INTEGRITY = CheckSpec(
     "integrity",
     integrity_codes.INTEGRITY_CODES,
+    integrity_summary.IntegritySummary,
     integrity_summary.key_figure,
+    "opsguard.integrity.check:run_configured",
+    ("integrity",),
     {"integrity-failure-rate": "failure_rate"},
 )
 PRIVACY_SELF_TEST = CheckSpec(
-    "privacy-self-test", privacy_codes.PRIVACY_SELF_TEST_CODES, privacy_summary.self_test_key_figure
+    "privacy-self-test",
+    privacy_codes.PRIVACY_SELF_TEST_CODES,
+    privacy_summary.SelfTestSummary,
+    privacy_summary.self_test_key_figure,
+    "opsguard.privacy.check:run_self_test_configured",
+    ("privacy", "--self-test"),
 )
 PRIVACY = CheckSpec(
     "privacy",
     privacy_codes.PRIVACY_CODES,
+    privacy_summary.PrivacySummary,
     privacy_summary.key_figure,
+    "opsguard.privacy.check:run_configured",
+    ("privacy",),
     {"privacy-violations": "violations"},
 )
 RETENTION = CheckSpec(
     "retention",
     retention_codes.RETENTION_CODES,
+    retention_summary.RetentionSummary,
     retention_summary.key_figure,
+    "opsguard.retention.check:run_configured",
+    ("retention",),
     {"retention-candidates": "candidates"},
 )
-FAULT = CheckSpec("atomic-write-fault", fault_codes.FAULT_CODES, fault_summary.key_figure)
+FAULT = CheckSpec(
+    "atomic-write-fault",
+    fault_codes.FAULT_CODES,
+    fault_summary.FaultSummary,
+    fault_summary.key_figure,
+    "opsguard.fault.check:run_configured",
+    ("fault",),
+)
 
 # In run order: the default `nox` run, `opsguard run` and every view list them so.
 GUARDS: Mapping[str, GuardSpec] = {
@@ -143,7 +197,7 @@ CHECK_ORDER: tuple[str, ...] = (
     "retention",
     "atomic-write-fault",
 )
-CHECKS: Mapping[str, CheckSpec] = {
+CHECKS: Mapping[str, CheckSpec[Any]] = {
     check.name: check for guard in GUARDS.values() for check in guard.checks
 }
 _ALIASES = {alias: guard.name for guard in GUARDS.values() for alias in guard.aliases}
@@ -178,7 +232,7 @@ def load_config(
     )
 
 
-def check_spec(name: str) -> CheckSpec | None:
+def check_spec(name: str) -> CheckSpec[Any] | None:
     """The spec of a check by its result name (None for a check this version does not know)."""
     return CHECKS.get(name)
 
@@ -225,10 +279,9 @@ def key_figure(result: CheckResult) -> str:
         ]
         return f"could not run: {reasons[0]}" if reasons else "could not run"
     spec = CHECKS.get(result.check)
-    if spec is not None:
-        try:
-            return spec.figure(result.summary)
-        except (KeyError, TypeError, ValueError):
-            pass  # a result from another opsguard version: fall back to counts
+    summary = spec.summary_of(result) if spec is not None else None
+    if spec is not None and summary is not None:
+        return spec.figure(summary)
+    # A check this version does not know, or a result from another version: counts.
     errors = sum(1 for f in result.findings if f.severity == "error")
     return f"{errors} error finding(s)"

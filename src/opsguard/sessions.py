@@ -1,13 +1,19 @@
 """Reusable Nox sessions: `import opsguard.sessions` in a noxfile registers them.
 
-Each session is a thin shell over the `opsguard` command line, run by the
-interpreter that runs Nox (no virtualenv is created: opsguard is already
-importable there, or this module could not have been imported). Commands run
-in the directory Nox was invoked from, so relative paths and the config search
-behave as they do for `opsguard` itself, and `session.posargs` (everything
-after `--`) pass straight through:
+One session per guard of the catalog (`integrity`, `privacy`, `retention`,
+`atomic-write-fault`), in run order, then `report` and `gate`. Each is a thin
+shell over the `opsguard` command line, run by the interpreter that runs Nox
+(no virtualenv is created: opsguard is already importable there, or this
+module could not have been imported). Commands run in the directory Nox was
+invoked from, so relative paths and the config search behave as they do for
+`opsguard` itself, and `session.posargs` (everything after `--`) go to the
+guard's last command:
 
     nox -s integrity -- fixtures/defects --as-of 2025-08-14
+
+A guard of several checks runs them in order: the privacy session runs its
+canary first, every time, so that a scanner that stopped catching leaks can
+never report "clean".
 
 One `nox` invocation is one run: the first guard session gives it a run id
 (unless `OPSGUARD_RUN_ID` or GitHub Actions already name one), every result
@@ -23,13 +29,19 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 
-import nox
+try:
+    import nox
+except ModuleNotFoundError:  # pragma: no cover - depends on the environment
+    raise ModuleNotFoundError(
+        "opsguard.sessions needs Nox: install opsguard with its `nox` extra (see the README)"
+    ) from None
 
-from .catalog import GUARDS
+from .catalog import GUARDS, GuardSpec
 from .core.runs import RUN_ID_ENV, current_run_id, new_run_id
 
-__all__ = ["atomic_write_fault", "gate", "integrity", "privacy", "report", "retention"]
+__all__ = ["gate", "report"]
 
 # The checks of the guard sessions that started in this Nox process, in order.
 _started: list[str] = []
@@ -44,56 +56,36 @@ def _opsguard(session: nox.Session, *args: str) -> None:
         session.run(sys.executable, "-m", "opsguard", *args, external=True, env=env)
 
 
-def _guard(guard: str) -> None:
-    """Start this Nox process's run if needed, and expect this guard's checks in it."""
-    if current_run_id() is None:
-        os.environ[RUN_ID_ENV] = new_run_id()
-    _started.extend(c.name for c in GUARDS[guard].checks if c.name not in _started)
+def _guard_session(guard: GuardSpec) -> Callable[[nox.Session], None]:
+    def run(session: nox.Session) -> None:
+        # Start this Nox process's run if needed, and expect this guard's checks in it.
+        if current_run_id() is None:
+            os.environ[RUN_ID_ENV] = new_run_id()
+        _started.extend(check.name for check in guard.checks if check.name not in _started)
+        *first, last = guard.checks
+        for check in first:
+            _opsguard(session, *check.command)
+        _opsguard(session, *last.command, *session.posargs)
+
+    run.__doc__ = (
+        f"{guard.help[:1].upper()}{guard.help[1:]} (posargs go to `opsguard {guard.command}`)."
+    )
+    run.__name__ = run.__qualname__ = guard.name.replace("-", "_")
+    return run
 
 
 def _expect() -> list[str]:
     return ["--expect", ",".join(_started)] if _started else []
 
 
-# Sessions run in the order they are registered: the gates, the harness, the report, the gate.
+# Sessions run in the order they are registered: the guards, then the report of them all,
+# then the one verdict (nox runs every selected session, failed or not).
+for _guard in GUARDS.values():
+    globals()[_guard.name.replace("-", "_")] = nox.session(python=False, name=_guard.name)(
+        _guard_session(_guard)
+    )
 
 
-@nox.session(python=False)
-def integrity(session: nox.Session) -> None:
-    """Integrity gate over the configured records (posargs go to `opsguard integrity`)."""
-    _guard("integrity")
-    _opsguard(session, "integrity", *session.posargs)
-
-
-@nox.session(python=False)
-def privacy(session: nox.Session) -> None:
-    """The privacy canary, then the scan of the configured telemetry (posargs go to the scan).
-
-    The canary runs first, every time: a scanner that stopped catching leaks
-    must not be able to report "clean".
-    """
-    _guard("privacy")
-    _opsguard(session, "privacy", "--self-test")
-    _opsguard(session, "privacy", *session.posargs)
-
-
-@nox.session(python=False)
-def retention(session: nox.Session) -> None:
-    """Retention over the configured roots: a dry-run unless the posargs say `--apply`."""
-    _guard("retention")
-    _opsguard(session, "retention", *session.posargs)
-
-
-@nox.session(python=False, name="atomic-write-fault")
-def atomic_write_fault(session: nox.Session) -> None:
-    """Fault harness for crash-safe writes (posargs go to `opsguard fault`, e.g. --writer)."""
-    _guard("atomic-write-fault")
-    _opsguard(session, "fault", *session.posargs)
-
-
-# Registered after the guards so that a default `nox` run ends with them: every view of
-# every result, whatever the guards concluded (nox runs every selected session, failed or
-# not), then the one verdict.
 @nox.session(python=False)
 def report(session: nox.Session) -> None:
     """Every view of this run's results (terminal, report.md, summary.md, SARIF, JSON)."""

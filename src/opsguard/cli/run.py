@@ -17,22 +17,15 @@ from __future__ import annotations
 import argparse
 import functools
 import sys
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-from ..catalog import GUARDS, checks_of, guard_name
-from ..core.config import Config, Count
+from ..catalog import CHECKS, GUARDS, checks_of, guard_name
+from ..core.config import Count
 from ..core.errors import OpsguardError
 from ..core.result import CheckResult
-from ..core.runs import current_run_id, new_run_id
+from ..core.runs import RunOptions, current_run_id, new_run_id
 from ..deliver.results import DID_NOT_FINISH, execute, write_result
-from ..fault.check import check_fault
-from ..fault.settings import FAULT
-from ..integrity.check import check_integrity
-from ..privacy.check import check_privacy, check_privacy_self_test
 from ..report.terminal import render_check, use_color
-from ..retention.check import check_retention
 from .common import (
     DEFAULT_MAX_FINDINGS,
     EXIT_ERROR,
@@ -43,26 +36,6 @@ from .common import (
     results_dir_given,
 )
 from .gate import verdict
-
-Step = Callable[[Config, argparse.Namespace], CheckResult]
-# Each check as `run` computes it: the configured paths and settings, no command-line extras.
-_STEPS: dict[str, Step] = {
-    "integrity": lambda config, _args: check_integrity(
-        list(config.paths.records), config, cwd=Path.cwd()
-    ),
-    "privacy-self-test": lambda config, _args: check_privacy_self_test(config),
-    "privacy": lambda config, _args: check_privacy(
-        list(config.paths.telemetry), config, cwd=Path.cwd()
-    ),
-    "retention": lambda config, args: (
-        check_retention(
-            None, config, apply=args.apply, force=False, plan=None, record_kept=False
-        ).result
-    ),
-    "atomic-write-fault": lambda config, _args: check_fault(
-        FAULT.of(config).writer, trials=FAULT.of(config).trials, seed=FAULT.of(config).seed
-    ),
-}
 
 
 def register(commands: Any) -> None:
@@ -113,13 +86,14 @@ def run(args: argparse.Namespace) -> int:
         write_result(
             CheckResult.could_not_run(check, DID_NOT_FINISH, run_id=run_id), config.results_dir
         )
+    options = RunOptions(apply=args.apply)
     color = use_color(sys.stdout)
     results = []
     for check in checks:
         try:
             result = execute(
                 check,
-                functools.partial(_STEPS[check], config, args),
+                functools.partial(CHECKS[check].run, config, options),
                 results_dir=config.results_dir,
                 run_id=run_id,
             )

@@ -14,6 +14,7 @@ from typing import Any, Literal, TypeVar, get_args
 import orjson
 
 from .errors import OpsguardError
+from .summary import Summary
 
 __all__ = [
     "COMMON_CODES",
@@ -135,12 +136,13 @@ class CheckResult:
         return cls(check, "error", {"reasons": [reason]}, (finding,), run_id=run_id)
 
     def to_dict(self) -> dict[str, Any]:
+        summary = self.summary
         return {
             "schema": self.schema,
             "check": self.check,
             "status": self.status,
             "run_id": self.run_id,
-            "summary": dict(self.summary),
+            "summary": summary.to_dict() if isinstance(summary, Summary) else dict(summary),
             "findings": [f.to_dict() for f in self.findings],
             "duration_s": self.duration_s,
         }

@@ -19,10 +19,19 @@ import os
 import secrets
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 
-__all__ = ["RUN_ID_ENV", "current_run_id", "new_run_id"]
+__all__ = ["RUN_ID_ENV", "RunOptions", "current_run_id", "new_run_id"]
 
 RUN_ID_ENV = "OPSGUARD_RUN_ID"
+
+
+@dataclass(frozen=True, slots=True)
+class RunOptions:
+    """What a whole run (`opsguard run`, the Action) may ask of a check beyond its settings."""
+
+    # Retention deletes instead of a dry-run.
+    apply: bool = False
 
 
 def current_run_id(

@@ -17,6 +17,7 @@ import os
 import secrets
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -40,10 +41,15 @@ def step_outputs(results: Sequence[CheckResult], files: Mapping[str, Path]) -> d
     """
     status = overall_status(results)
     outputs = {"passed": "true" if status == "pass" else "false", "status": status}
-    by_check = {r.check: r.summary for r in results}
+    by_check = {r.check: r for r in results}
     for spec in CHECKS.values():
+        result = by_check.get(spec.name)
+        # A summary of another opsguard version may not fit the type: then its key, if any.
+        summary: Mapping[str, Any] = (
+            {} if result is None else spec.summary_of(result) or result.summary
+        )
         for output, key in spec.outputs.items():
-            value = by_check.get(spec.name, {}).get(key)
+            value = summary.get(key)
             outputs[output] = "" if value is None else str(value)
     outputs["report-path"] = str(files["markdown"])
     outputs["sarif-path"] = str(files["sarif"])

@@ -34,12 +34,15 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from ..core.config import Config
 from ..core.errors import OpsguardError
 from ..core.result import CheckResult, Finding, Severity
+from ..core.runs import RunOptions
 from .codes import FAULT_CODES
 from .crash import CrashReport, run_crash_trials
 from .matrix import MatrixCase, run_matrix
-from .settings import DEFAULT_TRIALS, DEFAULT_WRITER
+from .settings import DEFAULT_TRIALS, DEFAULT_WRITER, FAULT
+from .summary import FaultSummary, NegativeControl
 from .syscall import SyscallReport, run_syscall_kills
 from .versions import Writer
 
@@ -140,32 +143,29 @@ def check_fault(
     findings = _findings(shown, cases, crash, syscalls, control)
     errors = [f for f in findings if f.severity == "error"]
     counts = Counter(f.code for f in findings)
-    summary: dict[str, Any] = {
-        "writer": shown,
-        "seed": seed,
-        "trials": crash.trials,
-        "corrupt": crash.corrupt,
-        "bad_reads": crash.bad_reads,
-        "reads": crash.reads,
-        "orphans_swept": crash.orphans_swept,
-        "leftovers_removed": crash.leftovers,
-        "writer_errors": crash.writer_errors,
-        "matrix_cases": len(cases),
-        "matrix_failures": sum(not c.passed for c in cases),
-        "syscall_kill_points": syscalls.kill_points,
-        "syscall_kill_missed": syscalls.missed,
-        "syscall_order_ok": syscalls.order_ok,
-        "negative_control_detected": control.detected,
-        "negative_control": {
-            "trials": control.trials,
-            "corrupt": control.corrupt,
-            "bad_reads": control.bad_reads,
-            "reads": control.reads,
-        },
-        "skipped": syscalls.skipped,
-        "counts": {code: counts[code] for code in FAULT_CODES if counts[code]},
-        "reasons": _reasons(cases, crash, syscalls, control),
-    }
+    summary = FaultSummary(
+        writer=shown,
+        seed=seed,
+        trials=crash.trials,
+        corrupt=crash.corrupt,
+        bad_reads=crash.bad_reads,
+        reads=crash.reads,
+        orphans_swept=crash.orphans_swept,
+        leftovers_removed=crash.leftovers,
+        writer_errors=crash.writer_errors,
+        matrix_cases=len(cases),
+        matrix_failures=sum(not c.passed for c in cases),
+        syscall_kill_points=syscalls.kill_points,
+        syscall_kill_missed=syscalls.missed,
+        syscall_order_ok=syscalls.order_ok,
+        negative_control_detected=control.detected,
+        negative_control=NegativeControl(
+            control.trials, control.corrupt, control.bad_reads, control.reads
+        ),
+        skipped=syscalls.skipped,
+        counts={code: counts[code] for code in FAULT_CODES if counts[code]},
+        reasons=_reasons(cases, crash, syscalls, control),
+    )
     return CheckResult(
         check=CHECK,
         status="fail" if errors else "pass",
@@ -280,3 +280,9 @@ def _name_of(writer: Writer) -> str:
 
 def _one_line(exc: BaseException) -> str:
     return " ".join(f"{type(exc).__name__}: {exc}".split())
+
+
+def run_configured(config: Config, options: RunOptions) -> CheckResult:
+    """The harness as a whole run does it: the configured writer, trials and seed."""
+    settings = FAULT.of(config)
+    return check_fault(settings.writer, trials=settings.trials, seed=settings.seed)

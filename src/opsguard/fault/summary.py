@@ -1,22 +1,63 @@
-"""What a fault-harness result's summary says, in one line for every view."""
+"""What a fault-harness result says: its typed summary, and its one line for every view."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import ClassVar
 
-__all__ = ["key_figure"]
+from ..core.summary import Summary
+
+__all__ = ["FaultSummary", "NegativeControl", "key_figure"]
 
 
-def key_figure(summary: Mapping[str, Any]) -> str:
-    if summary["syscall_order_ok"] is None:
-        syscalls = f"syscall kills skipped ({summary.get('skipped') or 'not run'})"
+@dataclass(frozen=True, eq=False, slots=True)
+class NegativeControl(Summary):
+    """The deliberately unsafe writer's crash trials: the harness must see it corrupt."""
+
+    trials: int
+    corrupt: int
+    bad_reads: int
+    reads: int
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class FaultSummary(Summary):
+    """The harness's figures (the `summary` of its result file)."""
+
+    nested: ClassVar[Mapping[str, type[Summary]]] = {"negative_control": NegativeControl}
+
+    writer: str
+    seed: int
+    trials: int
+    corrupt: int
+    bad_reads: int
+    reads: int
+    orphans_swept: int
+    leftovers_removed: int
+    writer_errors: int
+    matrix_cases: int
+    matrix_failures: int
+    syscall_kill_points: int
+    syscall_kill_missed: int
+    # None when the syscall part was skipped (`skipped` says why).
+    syscall_order_ok: bool | None
+    negative_control_detected: bool
+    negative_control: NegativeControl
+    skipped: str | None
+    counts: dict[str, int]
+    reasons: list[str]
+
+
+def key_figure(summary: FaultSummary) -> str:
+    if summary.syscall_order_ok is None:
+        syscalls = f"syscall kills skipped ({summary.skipped or 'not run'})"
     else:
-        order = "order ok" if summary["syscall_order_ok"] else "order VIOLATED"
-        syscalls = f"{summary['syscall_kill_points']} syscall kill points, {order}"
+        order = "order ok" if summary.syscall_order_ok else "order VIOLATED"
+        syscalls = f"{summary.syscall_kill_points} syscall kill points, {order}"
     return (
-        f"{summary['trials']} crash trials, {summary['corrupt']} corrupt, "
-        f"{summary['bad_reads']} bad reads; "
-        f"matrix {summary['matrix_failures']}/{summary['matrix_cases']} cases failed; "
-        f"{syscalls}; writer {summary['writer']}"
+        f"{summary.trials} crash trials, {summary.corrupt} corrupt, "
+        f"{summary.bad_reads} bad reads; "
+        f"matrix {summary.matrix_failures}/{summary.matrix_cases} cases failed; "
+        f"{syscalls}; writer {summary.writer}"
     )

@@ -24,6 +24,7 @@ Rules (documented in docs/integrity.md):
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -36,10 +37,12 @@ from ..core.config import Config
 from ..core.files import discover_files, display_path
 from ..core.gcpause import gc_paused
 from ..core.result import CheckResult, Finding, Status
+from ..core.runs import RunOptions
 from .codes import INTEGRITY_CODES
 from .duplicates import DuplicateGuard, Origin
 from .records import RECORD_SUFFIXES, CorruptItem, read_records
 from .settings import INTEGRITY
+from .summary import IntegritySummary, OutsideWindow, Window
 from .validation import Defect, RecordValidator, reference_day
 
 __all__ = ["check_integrity", "reference_day"]
@@ -81,11 +84,9 @@ def check_integrity(
     return CheckResult(
         check=CHECK,
         status=result.status,
-        summary={
-            **result.summary,
-            "files": len(discovery.files),
-            "skipped_files": discovery.skipped,
-        },
+        summary=dataclasses.replace(
+            result.summary, files=len(discovery.files), skipped_files=discovery.skipped
+        ),
         findings=result.findings,
         duration_s=round(time.perf_counter() - started, 6),
     )
@@ -186,35 +187,36 @@ class _Scan:
             if counts[code]:
                 reasons.append(f"{code}: {counts[code]} (zero tolerance)")
 
-        summary: dict[str, Any] = {
-            "records": records_in_window + outside_clean + failed_outside,
-            "records_in_window": records_in_window,
-            "failed_records": failed_in_window,
-            "failure_rate": rate,
-            "threshold": settings.threshold,
-            "window": {
-                "start": date.fromordinal(window_start).isoformat(),
-                "end": end.isoformat(),
-                "days": settings.window_days,
-            },
-            "counts": _ordered(counts),
-            "outside_window": {
-                "records": outside_clean + failed_outside,
-                "failed_records": failed_outside,
-                "counts": _ordered(outside_counts),
-            },
-            "duplicate_scope": self.guard.scope,
-            "reasons": reasons,
-        }
+        summary = IntegritySummary(
+            records=records_in_window + outside_clean + failed_outside,
+            records_in_window=records_in_window,
+            failed_records=failed_in_window,
+            failure_rate=rate,
+            threshold=settings.threshold,
+            window=Window(
+                date.fromordinal(window_start).isoformat(), end.isoformat(), settings.window_days
+            ),
+            counts=_ordered(counts),
+            outside_window=OutsideWindow(
+                outside_clean + failed_outside, failed_outside, _ordered(outside_counts)
+            ),
+            duplicate_scope=self.guard.scope,
+            reasons=reasons,
+        )
         return _Verdict("fail" if reasons else "pass", summary, tuple(findings))
 
 
 @dataclass(frozen=True, slots=True)
 class _Verdict:
     status: Status
-    summary: dict[str, Any]
+    summary: IntegritySummary
     findings: tuple[Finding, ...]
 
 
 def _ordered(counts: Counter[str]) -> dict[str, int]:
     return {code: counts[code] for code in INTEGRITY_CODES if counts[code]}
+
+
+def run_configured(config: Config, options: RunOptions) -> CheckResult:
+    """The check as a whole run does it: the configured records, no extras."""
+    return check_integrity(list(config.paths.records), config, cwd=Path.cwd())

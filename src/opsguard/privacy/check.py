@@ -19,17 +19,18 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 from ..core.config import Config
 from ..core.files import display_path
 from ..core.result import CheckResult, Finding
+from ..core.runs import RunOptions
 from . import build_policy
 from .codes import PRIVACY_CODES
 from .collect import DEFAULT_LIMIT, Collector
 from .scan import Scanner
 from .selftest import run_self_test
 from .settings import PRIVACY
+from .summary import PrivacySummary, SelfTestSummary
 from .suppress import Suppressor, describe
 
 __all__ = ["CHECK", "SELF_TEST_CHECK", "check_privacy", "check_privacy_self_test"]
@@ -90,22 +91,22 @@ def check_privacy(
         reasons.append(
             f"{len(expired)} expired suppression(s): renew with a fresh review date or remove"
         )
-    summary: dict[str, Any] = {
-        "mode": privacy.mode,
-        "files": stats.files,
-        "lines": stats.lines,
-        "skipped_files": stats.skipped_files,
-        "violations": collector.violations,
-        "violating_files": collector.violating_files,
-        "violating_lines": collector.violating_lines,
-        "counts": {code: counts[code] for code in PRIVACY_CODES if counts[code]},
-        "suppressed": collector.suppressed,
-        "suppressions": len(privacy.suppressions),
-        "suppressions_used": sum(1 for used in suppressor.used if used),
-        "expired_suppressions": len(expired),
-        "findings_omitted": collector.omitted,
-        "reasons": reasons,
-    }
+    summary = PrivacySummary(
+        mode=privacy.mode,
+        files=stats.files,
+        lines=stats.lines,
+        skipped_files=stats.skipped_files,
+        violations=collector.violations,
+        violating_files=collector.violating_files,
+        violating_lines=collector.violating_lines,
+        counts={code: counts[code] for code in PRIVACY_CODES if counts[code]},
+        suppressed=collector.suppressed,
+        suppressions=len(privacy.suppressions),
+        suppressions_used=sum(1 for used in suppressor.used if used),
+        expired_suppressions=len(expired),
+        findings_omitted=collector.omitted,
+        reasons=reasons,
+    )
     return CheckResult(
         check=CHECK,
         status="fail" if reasons else "pass",
@@ -150,15 +151,25 @@ def check_privacy_self_test(config: Config) -> CheckResult:
     return CheckResult(
         check=SELF_TEST_CHECK,
         status="pass" if report.passed else "fail",
-        summary={
-            "leaks": report.leaks,
-            "caught": report.caught,
-            "missed": len(report.missed),
-            "clean_lines": report.clean_lines,
-            "false_positives": len(report.false_positives),
-            "counts": dict(sorted(counts.items())),
-            "reasons": reasons,
-        },
+        summary=SelfTestSummary(
+            leaks=report.leaks,
+            caught=report.caught,
+            missed=len(report.missed),
+            clean_lines=report.clean_lines,
+            false_positives=len(report.false_positives),
+            counts=dict(sorted(counts.items())),
+            reasons=reasons,
+        ),
         findings=tuple(findings),
         duration_s=round(time.perf_counter() - started, 6),
     )
+
+
+def run_configured(config: Config, options: RunOptions) -> CheckResult:
+    """The scan as a whole run does it: the configured telemetry."""
+    return check_privacy(list(config.paths.telemetry), config, cwd=Path.cwd())
+
+
+def run_self_test_configured(config: Config, options: RunOptions) -> CheckResult:
+    """The canary as a whole run does it."""
+    return check_privacy_self_test(config)

@@ -29,7 +29,6 @@ paths depend on nesting).
 from __future__ import annotations
 
 import os
-import re
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -40,7 +39,7 @@ from typing import IO, Any, Protocol
 
 import orjson
 
-from ..core.files import Discovery, discover_files, display_path
+from ..core.files import BOM, JSON_TOKEN, NON_SPACE, Discovery, discover_files, display_path
 from ..core.gcpause import gc_paused
 from ..core.result import Severity
 from .collect import Detection
@@ -72,7 +71,6 @@ TELEMETRY_SUFFIXES: tuple[str, ...] = (".jsonl", ".json", ".log", ".txt")
 BLOCK_SIZE = 1 << 16
 BINARY_PROBE = 8192
 MAX_JSON_DOCUMENT = 64 << 20
-_BOM = b"\xef\xbb\xbf"
 _CONTAINER_KEYS_LIMIT = 1024
 _CACHED_STRING_LIMIT = 256  # longer strings are not cached (memory stays bounded)
 
@@ -190,7 +188,7 @@ class Scanner:
     def _scan_jsonl(self, handle: IO[bytes], shown: str) -> None:
         start = 0  # lines of this file before the block
         for data in _blocks(handle):
-            block = data[len(_BOM) :] if start == 0 and data.startswith(_BOM) else data
+            block = data[len(BOM) :] if start == 0 and data.startswith(BOM) else data
             lines = _Lines(block)
             objects = _parse_lines(lines.lines)
             count = len(objects)
@@ -570,8 +568,8 @@ class Scanner:
             self._scan_text(handle, shown)
             return
         data = handle.read()
-        if data.startswith(_BOM):
-            data = data[len(_BOM) :]
+        if data.startswith(BOM):
+            data = data[len(BOM) :]
         line_count = data.count(b"\n") + (0 if not data or data.endswith(b"\n") else 1)
         self.lines += line_count
         if not data.strip():
@@ -604,7 +602,7 @@ class Scanner:
     def _scan_text(self, handle: IO[bytes], shown: str) -> None:
         start = 0  # lines of this file before the block
         for data in _blocks(handle):
-            block = data[len(_BOM) :] if start == 0 and data.startswith(_BOM) else data
+            block = data[len(BOM) :] if start == 0 and data.startswith(BOM) else data
             lines = _Lines(block)
             slow = set(_triggered(lines, quotes=True))
             try:
@@ -894,11 +892,6 @@ def _blocks(handle: IO[bytes]) -> Iterator[bytes]:
         yield b"".join(parts)
 
 
-# A JSON string (escapes included) or one structural character.
-_TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*+"|[\[\]{},:]', re.DOTALL)
-_NON_SPACE = re.compile(rb"\S")
-
-
 def _pointer_lines(
     data: bytes, wanted: set[tuple[str | int, ...]]
 ) -> dict[tuple[str | int, ...], int]:
@@ -908,14 +901,14 @@ def _pointer_lines(
     path; it stops as soon as every wanted location has a line.
     """
     lines: dict[tuple[str | int, ...], int] = {}
-    first = _NON_SPACE.search(data)
+    first = NON_SPACE.search(data)
     line = 1 + data.count(b"\n", 0, first.start() if first else 0)
     lines[()] = line
     remaining = set(wanted) - {()}
     # Frames: [is_object, current key or index, expecting a key]
     stack: list[list[Any]] = []
     counted_to = 0
-    for match in _TOKEN.finditer(data):
+    for match in JSON_TOKEN.finditer(data):
         if not remaining:
             break
         token = match.group()
@@ -961,7 +954,7 @@ def _element_line(
     lines: dict[tuple[str | int, ...], int],
     remaining: set[tuple[str | int, ...]],
 ) -> None:
-    following = _NON_SPACE.search(data, after)
+    following = NON_SPACE.search(data, after)
     if following is None or following.group() == b"]":
         return
     path = tuple(frame[1] for frame in stack)

@@ -29,6 +29,8 @@ from ..core.config import Config
 from ..core.errors import OpsguardError
 from ..core.files import display_path
 from ..core.gcpause import gc_paused
+from ..core.result import CheckResult
+from ..core.runs import RunOptions
 from .apply import execute, would_empty
 from .judge import RootJudge
 from .model import Outcome, PlannedFile, RetentionReport, RootReport
@@ -184,3 +186,8 @@ def _run_root(
         forced=capped and force and mode == "apply",
         dirs_removed=dirs_removed,
     )
+
+
+def run_configured(config: Config, options: RunOptions) -> CheckResult:
+    """Retention as a whole run does it: the configured roots, a dry-run unless `apply`."""
+    return check_retention(None, config, apply=options.apply).result

@@ -23,6 +23,7 @@ from .model import RootReport
 from .plan import iso
 from .rule import NS, age_text
 from .settings import RETENTION
+from .summary import RetentionSummary, RootSummary
 
 __all__ = ["RootTally", "build_result", "describe", "tally"]
 
@@ -89,23 +90,23 @@ def build_result(
     counts = Counter(f.code for f in findings)
     errors = [f for f in findings if f.severity == "error"]
     pairs = list(zip(roots, tallies, strict=True))
-    summary = {
-        "mode": mode,
-        "now": iso(clock),
-        "roots": [_root_summary(root, figures) for root, figures in pairs],
-        "days": {root.display: root.days for root in roots},
-        "files": sum(root.files for root in roots),
-        "candidates": sum(t.candidates for t in tallies),
-        "candidate_bytes": sum(t.candidate_bytes for t in tallies),
-        "deleted": sum(t.deleted for t in tallies),
-        "deleted_bytes": sum(t.deleted_bytes for t in tallies),
-        "kept": sum(root.kept for root in roots),
-        "skipped": dict(sorted(skipped.items())),
-        "dirs_removed": sum(len(root.dirs_removed) for root in roots),
-        "oldest_kept_age_s": {root.display: _seconds(t.oldest_kept_ns) for root, t in pairs},
-        "counts": {code: counts[code] for code in RETENTION_CODES if counts[code]},
-        "reasons": _reasons(errors),
-    }
+    summary = RetentionSummary(
+        mode=mode,
+        now=iso(clock),
+        roots=[_root_summary(root, figures) for root, figures in pairs],
+        days={root.display: root.days for root in roots},
+        files=sum(root.files for root in roots),
+        candidates=sum(t.candidates for t in tallies),
+        candidate_bytes=sum(t.candidate_bytes for t in tallies),
+        deleted=sum(t.deleted for t in tallies),
+        deleted_bytes=sum(t.deleted_bytes for t in tallies),
+        kept=sum(root.kept for root in roots),
+        skipped=dict(sorted(skipped.items())),
+        dirs_removed=sum(len(root.dirs_removed) for root in roots),
+        oldest_kept_age_s={root.display: _seconds(t.oldest_kept_ns) for root, t in pairs},
+        counts={code: counts[code] for code in RETENTION_CODES if counts[code]},
+        reasons=_reasons(errors),
+    )
     return CheckResult(
         check=CHECK,
         status="fail" if errors else "pass",
@@ -115,22 +116,22 @@ def build_result(
     )
 
 
-def _root_summary(root: RootReport, figures: RootTally) -> dict[str, object]:
-    return {
-        "path": root.display,
-        "days": root.days,
-        "age_from": root.age_from,
-        "files": root.files,
-        "candidates": figures.candidates,
-        "candidate_bytes": figures.candidate_bytes,
-        "deleted": figures.deleted,
-        "deleted_bytes": figures.deleted_bytes,
-        "kept": root.kept,
-        "skipped": figures.skipped,
-        "dirs_removed": len(root.dirs_removed),
-        "oldest_kept_age_s": _seconds(figures.oldest_kept_ns),
-        "capped": root.capped,
-    }
+def _root_summary(root: RootReport, figures: RootTally) -> RootSummary:
+    return RootSummary(
+        path=root.display,
+        days=root.days,
+        age_from=root.age_from,
+        files=root.files,
+        candidates=figures.candidates,
+        candidate_bytes=figures.candidate_bytes,
+        deleted=figures.deleted,
+        deleted_bytes=figures.deleted_bytes,
+        kept=root.kept,
+        skipped=figures.skipped,
+        dirs_removed=len(root.dirs_removed),
+        oldest_kept_age_s=_seconds(figures.oldest_kept_ns),
+        capped=root.capped,
+    )
 
 
 def _findings(root: RootReport, figures: RootTally, config: Config) -> list[Finding]:
