@@ -36,12 +36,11 @@ from ..core.errors import ConfigError, OpsguardError
 from ..core.result import EXIT_ERROR, EXIT_FAIL, EXIT_PASS, CheckResult
 from ..core.runs import current_run_id
 from ..deliver.results import execute, write_result
-from ..report.terminal import render_check, use_color
+from ..report.terminal import TERMINAL_FINDINGS, render_check, use_color
 
 __all__ = [
     "AS_OF",
     "CORE",
-    "DEFAULT_MAX_FINDINGS",
     "DEFAULT_RESULTS_DIR",
     "EXIT_ERROR",
     "EXIT_FAIL",
@@ -61,7 +60,6 @@ __all__ = [
 
 CORE = {setting.key: setting for setting in CORE_SETTINGS}
 DEFAULT_RESULTS_DIR = Path(CORE["results_dir"].default)
-DEFAULT_MAX_FINDINGS = 20
 
 
 def kind_type(kind: Kind, flag: str) -> Callable[[str], Any]:
@@ -186,10 +184,9 @@ def add_common(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--max-findings",
         type=kind_type(Count(0, 10**6), "--max-findings"),
-        default=DEFAULT_MAX_FINDINGS,
+        default=TERMINAL_FINDINGS,
         metavar="N",
-        help=f"findings shown on the terminal (default {DEFAULT_MAX_FINDINGS}; "
-        "all are in the JSON)",
+        help=f"findings shown on the terminal (default {TERMINAL_FINDINGS}; all are in the JSON)",
     )
     add_assignments(command)
 

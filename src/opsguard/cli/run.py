@@ -25,9 +25,8 @@ from ..core.errors import OpsguardError
 from ..core.result import CheckResult
 from ..core.runs import RunOptions, current_run_id, new_run_id
 from ..deliver.results import DID_NOT_FINISH, execute, write_result
-from ..report.terminal import render_check, use_color
+from ..report.terminal import TERMINAL_FINDINGS, render_check, use_color
 from .common import (
-    DEFAULT_MAX_FINDINGS,
     EXIT_ERROR,
     add_assignments,
     add_run_options,
@@ -62,9 +61,9 @@ def register(commands: Any) -> None:
     run_parser.add_argument(
         "--max-findings",
         type=kind_type(Count(0, 10**6), "--max-findings"),
-        default=DEFAULT_MAX_FINDINGS,
+        default=TERMINAL_FINDINGS,
         metavar="N",
-        help=f"findings shown per check (default {DEFAULT_MAX_FINDINGS}; all are in the JSON)",
+        help=f"findings shown per check (default {TERMINAL_FINDINGS}; all are in the JSON)",
     )
     add_assignments(run_parser)
     run_parser.set_defaults(run=run)

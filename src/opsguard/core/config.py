@@ -44,6 +44,7 @@ from .errors import ConfigError
 from .runs import RUN_ID_ENV
 
 __all__ = [
+    "COMMENT_FINDINGS",
     "CONFIG_ENV",
     "CORE_SETTINGS",
     "DEBUG_ENV",
@@ -405,12 +406,16 @@ class Paths:
     quarantine: Path
 
 
+# Failing findings per check in the PR comment: the `report.max_findings` default.
+COMMENT_FINDINGS = 10
+
+
 @dataclass(frozen=True, slots=True)
 class ReportConfig:
     """Where `opsguard report` writes its views, and how many findings the PR comment shows."""
 
     dir: Path = Path(".opsguard")
-    max_findings: int = 10
+    max_findings: int = COMMENT_FINDINGS
 
 
 CORE_SETTINGS: tuple[Setting, ...] = (
@@ -445,7 +450,7 @@ CORE_SETTINGS: tuple[Setting, ...] = (
     Setting(
         "report.max_findings",
         Count(0, 10**6),
-        10,
+        COMMENT_FINDINGS,
         "failing findings per check in the PR comment",
         flag="--max-findings",
     ),

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from ..core.config import COMMENT_FINDINGS
 from ..core.result import CheckResult, RunContext
 from .annotations import render_annotations
 from .json import report_document
@@ -24,7 +25,7 @@ __all__ = ["VIEWS", "RenderOptions", "View"]
 class RenderOptions:
     """What a reader chose: how many failing findings the comment shows, colour on a terminal."""
 
-    max_findings: int = 10
+    max_findings: int = COMMENT_FINDINGS
     color: bool = False
 
 

@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 import orjson
 
 from ..catalog import key_figure
+from ..core.config import COMMENT_FINDINGS
 from ..core.result import CheckResult, Finding, RunContext, overall_status
 from .escape import md_code, md_text
 
@@ -46,7 +47,7 @@ def render_comment(
     results: Sequence[CheckResult],
     context: RunContext = NO_CONTEXT,
     *,
-    max_findings: int = 10,
+    max_findings: int = COMMENT_FINDINGS,
     limit: int = COMMENT_LIMIT,
 ) -> str:
     """The sticky PR comment: verdict, one row per check, failing findings folded away."""

@@ -14,7 +14,10 @@ from typing import TextIO
 from ..catalog import key_figure
 from ..core.result import CheckResult, overall_status
 
-__all__ = ["render_check", "render_report", "use_color"]
+__all__ = ["TERMINAL_FINDINGS", "render_check", "render_report", "use_color"]
+
+# Failing findings shown on a terminal unless --max-findings says otherwise.
+TERMINAL_FINDINGS = 20
 
 _VERDICT = {"pass": "PASS", "fail": "FAIL", "error": "ERROR"}
 _COLOR = {"pass": "\033[32m", "fail": "\033[31m", "error": "\033[33m"}
@@ -32,7 +35,7 @@ def _verdict(status: str, color: bool) -> str:
 
 
 def render_report(
-    results: Sequence[CheckResult], *, max_findings: int = 20, color: bool = False
+    results: Sequence[CheckResult], *, max_findings: int = TERMINAL_FINDINGS, color: bool = False
 ) -> str:
     """The compact table of every check (verdict, key figure) and the failing findings."""
     if not results:
@@ -62,7 +65,9 @@ def render_report(
     return "\n".join(lines) + "\n"
 
 
-def render_check(result: CheckResult, *, max_findings: int = 20, color: bool = False) -> str:
+def render_check(
+    result: CheckResult, *, max_findings: int = TERMINAL_FINDINGS, color: bool = False
+) -> str:
     """Render one check: header with the key figure, counts, findings, reasons, verdict."""
     lines = [_one_line(f"opsguard {result.check}: {key_figure(result)}")]
     counts = result.summary.get("counts")
