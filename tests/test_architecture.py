@@ -129,7 +129,7 @@ def _string_constants(path: Path) -> Iterator[str]:
     }
     for node in ast.walk(tree):
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            if id(node) not in docstrings:  # noqa: SIM102  (the docstring rule reads apart)
+            if id(node) not in docstrings:
                 yield node.value
 
 
