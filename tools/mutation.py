@@ -94,23 +94,23 @@ def context_manager(function: str, following: str) -> tuple[tuple[str, str], ...
 TARGETS: tuple[Target, ...] = (
     Target(
         "bands",
-        "src/opsguard/bands.py",
+        "src/opsguard/integrity/bands.py",
         ("tests/test_bands.py", "tests/test_bands_messages.py"),
     ),
     Target(
         "versioning",
-        "src/opsguard/versioning.py",
+        "src/opsguard/integrity/versioning.py",
         ("tests/test_versioning.py", "tests/test_versioning_limits.py", "tests/test_duplicates.py"),
         rewrites=(uncached("_normalize", "@lru_cache(maxsize=4096)"),),
     ),
     Target(
         "duplicates",
-        "src/opsguard/duplicates.py",
+        "src/opsguard/integrity/duplicates.py",
         ("tests/test_duplicates.py", "tests/test_integrity.py"),
     ),
     Target(
         "validation",
-        "src/opsguard/validation.py",
+        "src/opsguard/integrity/validation.py",
         ("tests/test_validation.py", "tests/test_integrity.py", "tests/test_store.py"),
     ),
     Target(
@@ -124,7 +124,7 @@ TARGETS: tuple[Target, ...] = (
     ),
     Target(
         "retention_rule",
-        "src/opsguard/checks/retention_rule.py",
+        "src/opsguard/retention/rule.py",
         (
             "tests/test_retention_rule.py",
             "tests/test_retention_rule_edges.py",
@@ -134,7 +134,7 @@ TARGETS: tuple[Target, ...] = (
     ),
     Target(
         "retention_judge",
-        "src/opsguard/checks/retention_judge.py",
+        "src/opsguard/retention/judge.py",
         (
             "tests/test_retention_judge.py",
             "tests/test_retention_rule.py",
@@ -145,26 +145,26 @@ TARGETS: tuple[Target, ...] = (
     ),
     Target(
         "retention_apply",
-        "src/opsguard/checks/retention_apply.py",
+        "src/opsguard/retention/apply.py",
         ("tests/test_retention_apply.py", "tests/test_retention.py"),
         destructive=True,
     ),
     Target(
         "atomic",
-        "src/opsguard/atomic.py",
+        "src/opsguard/core/atomic.py",
         ("tests/test_atomic.py", "tests/test_atomic_contract.py", "tests/test_store.py"),
         destructive=True,
         rewrites=context_manager("_atomic_open", following="atomic_write_json"),
     ),
     Target(
         "quarantine",
-        "src/opsguard/quarantine.py",
+        "src/opsguard/core/quarantine.py",
         ("tests/test_quarantine.py", "tests/test_atomic.py", "tests/test_remediate.py"),
         destructive=True,
     ),
     Target(
         "remediate.apply",
-        "src/opsguard/remediate.py",
+        "src/opsguard/integrity/fix.py",
         ("tests/test_remediate.py", "tests/test_remediate_apply.py"),
         functions=("apply_remediation", "_FileApplier.*", "_rebuild", "_spans", "_edit"),
         destructive=True,
