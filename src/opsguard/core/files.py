@@ -31,16 +31,35 @@ __all__ = [
     "element_lines",
     "element_spans",
     "printable",
+    "special_kind",
 ]
 
 BOM = b"\xef\xbb\xbf"
 
 
 def printable(text: str) -> str:
-    """A name that was not valid UTF-8 (surrogate escapes) shown with `\\xNN` escapes."""
-    if text.isascii():
+    """A name as opsguard shows and stores it: one line, no terminal or workflow commands.
+
+    Bytes that are not UTF-8 (surrogate escapes in a file name) become `\\xNN`;
+    control characters (newline, ESC, DEL, C1, ...) become `\\xNN` or `\\uNNNN`, so
+    a name can never start a new output line (a `::warning::` workflow command),
+    move the cursor or clear a terminal; a literal backslash is doubled, so the
+    escape is unambiguous. Every name printed or stored anywhere goes through here.
+    """
+    if text.isprintable() and "\\" not in text:
         return text
-    return os.fsencode(text).decode("utf-8", "backslashreplace")
+    return "".join(_escape(char) for char in text)
+
+
+def _escape(char: str) -> str:
+    if char == "\\":
+        return "\\\\"
+    code = ord(char)
+    if 0xDC80 <= code <= 0xDCFF:  # os.fsdecode's surrogate escape of an undecodable byte
+        return f"\\x{code - 0xDC00:02x}"
+    if char.isprintable():
+        return char
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def display_path(path: Path, cwd: Path) -> str:
@@ -55,12 +74,31 @@ def display_path(path: Path, cwd: Path) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Discovery:
-    """The files to read (sorted, unique), how many others were passed over, and the
-    directories that could not be listed (only when the caller asked to be told)."""
+    """The files to read (sorted, unique), how many others were passed over, the special
+    files that were refused (FIFOs, sockets, devices: never opened), and the directories
+    that could not be listed (only when the caller asked to be told)."""
 
     files: tuple[Path, ...]
     skipped: int
     unlisted: tuple[tuple[Path, str], ...] = ()
+    special: tuple[tuple[Path, str], ...] = ()
+
+
+def special_kind(mode: int) -> str | None:
+    """`FIFO`, `socket`, `character device`, `block device`, or None for a file or directory.
+
+    A special file is never opened: opening a FIFO blocks until a writer comes,
+    and reading a device never ends (or has effects).
+    """
+    if stat.S_ISFIFO(mode):
+        return "FIFO"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    if stat.S_ISCHR(mode):
+        return "character device"
+    if stat.S_ISBLK(mode):
+        return "block device"
+    return None
 
 
 def discover_files(
@@ -73,12 +111,14 @@ def discover_files(
 ) -> Discovery:
     """Expand files and directories (recursively) into a sorted list of files to read.
 
-    A named path that does not exist, or a named file with another suffix, is
-    an `OpsguardError` (exit 2). Inside directories, other files and hidden
-    files are counted as skipped, and symlinked directories are not followed
-    (no loops, no leaving the tree). Directories in `exclude` are not entered.
-    A directory that cannot be listed is an `OpsguardError`, or, with
-    `report_unlisted`, returned in `unlisted` for the caller to report:
+    A named path that does not exist, a named special file (FIFO, socket,
+    device) or a named file with another suffix is an `OpsguardError` (exit 2).
+    Inside directories, other files and hidden files are counted as skipped,
+    special files are refused and returned in `special` (for the caller to
+    warn about: they are never opened), and symlinked directories are not
+    followed (no loops, no leaving the tree). Directories in `exclude` are not
+    entered. A directory that cannot be listed is an `OpsguardError`, or,
+    with `report_unlisted`, returned in `unlisted` for the caller to report:
     either way it is never passed over in silence.
     """
     excluded = {Path(os.path.abspath(e)) for e in exclude}
@@ -86,36 +126,67 @@ def discover_files(
     found: dict[Path, None] = {}
     skipped: set[Path] = set()
     unlisted: list[tuple[Path, str]] = []
+    special: dict[Path, str] = {}
 
-    def on_error(error: OSError) -> None:
-        if not report_unlisted:
-            raise OpsguardError(f"cannot list directory {error.filename}: {error.strerror}")
-        unlisted.append((Path(error.filename), error.strerror or "cannot list"))
+    def walk(top: Path) -> None:
+        # A stack, not recursion: a tree 10,000 directories deep is data, not a crash.
+        stack = [top]
+        while stack:
+            directory = stack.pop()
+            try:
+                with os.scandir(directory) as listing:
+                    entries = list(listing)
+            except OSError as error:
+                if not report_unlisted:
+                    shown = printable(str(directory))
+                    raise OpsguardError(
+                        f"cannot list directory {shown}: {error.strerror}"
+                    ) from None
+                unlisted.append((directory, error.strerror or "cannot list"))
+                continue
+            for entry in entries:
+                path = Path(entry.path)
+                try:
+                    if entry.is_dir(follow_symlinks=False):
+                        if path not in excluded:
+                            stack.append(path)
+                        continue
+                    is_file = entry.is_file()  # follows a symlink to a file
+                    mode = 0 if is_file else entry.stat().st_mode
+                except OSError:
+                    mode = 0  # a broken link: read it, and report why it fails
+                if entry.is_symlink() and stat.S_ISDIR(mode):
+                    skipped.add(path)
+                elif (kind_of := special_kind(mode)) is not None:
+                    special[path] = kind_of
+                elif entry.name.lower().endswith(endings) and not entry.name.startswith("."):
+                    found[path] = None
+                else:
+                    skipped.add(path)
 
     for given in paths:
         path = Path(os.path.abspath(given))
+        shown = printable(str(given))
         try:
             info = path.stat()
         except FileNotFoundError:
-            raise OpsguardError(f"path not found: {given}") from None
+            raise OpsguardError(f"path not found: {shown}") from None
         except OSError as exc:
-            raise OpsguardError(f"cannot access {given}: {exc.strerror}") from None
+            raise OpsguardError(f"cannot access {shown}: {exc.strerror}") from None
         if stat.S_ISDIR(info.st_mode):
-            for directory, dirnames, filenames in os.walk(path, onerror=on_error):
-                dirnames[:] = sorted(d for d in dirnames if Path(directory, d) not in excluded)
-                for name in filenames:
-                    if name.lower().endswith(endings) and not name.startswith("."):
-                        found[Path(directory, name)] = None
-                    else:
-                        skipped.add(Path(directory, name))
-                skipped.update(
-                    Path(directory, d) for d in dirnames if Path(directory, d).is_symlink()
-                )
+            walk(path)
+        elif (kind_of := special_kind(info.st_mode)) is not None:
+            raise OpsguardError(f"not a regular file ({kind_of}): {shown}")
         elif path.name.lower().endswith(endings):
             found[path] = None
         else:
-            raise OpsguardError(f"not a {kind} file ({', '.join(endings)}): {given}")
-    return Discovery(tuple(sorted(found)), len(skipped), tuple(unlisted))
+            raise OpsguardError(f"not a {kind} file ({', '.join(endings)}): {shown}")
+    return Discovery(
+        tuple(sorted(found)),
+        len(skipped),
+        tuple(sorted(unlisted)),
+        tuple(sorted(special.items())),
+    )
 
 
 # A JSON string (escapes included) or one structural character: the one token pattern of
