@@ -155,6 +155,7 @@ def bench(session: nox.Session) -> None:
         "atomic": ["bench/bench_atomic.py"],
         "privacy": ["bench/bench_privacy.py"],
         "retention": ["bench/bench_retention.py"],
+        "gate": ["bench/bench_gate.py"],
     }
     for name in session.posargs or list(benches):
         if name not in benches:

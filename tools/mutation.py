@@ -159,7 +159,12 @@ TARGETS: tuple[Target, ...] = (
     Target(
         "quarantine",
         "src/opsguard/core/quarantine.py",
-        ("tests/test_quarantine.py", "tests/test_atomic.py", "tests/test_remediate.py"),
+        (
+            "tests/test_quarantine.py",
+            "tests/test_atomic.py",
+            "tests/test_atomic_contract.py",
+            "tests/test_remediate.py",
+        ),
         destructive=True,
     ),
     Target(

@@ -54,9 +54,9 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     chosen = next((arg for arg in argv if not arg.startswith("-")), None)
     for name, summary in COMMANDS.items():
-        if chosen in (name, None) or chosen not in COMMANDS:
+        if name == chosen:
             importlib.import_module(f"{__name__}.{name}").register(subparsers)
-        else:
+        else:  # listed for --help and for argparse's choices, never parsed
             subparsers.add_parser(name, help=summary)
     return parser
 
