@@ -41,15 +41,66 @@ def store_dir(tmp_path: Path) -> Path:
     return directory
 
 
-def test_writes_day_file_with_normalized_version(tmp_path: Path, store_dir: Path) -> None:
+def test_writes_the_record_as_written_by_default(tmp_path: Path, store_dir: Path) -> None:
     store = RecordStore(store_dir, _config(tmp_path), now=NOW)
 
     path = store.write(_record(version=" V1.0 "))
 
     assert path == store_dir / "2025-08-01.json"
     stored = orjson.loads(path.read_bytes())
+    assert stored == _record(version=" V1.0 ")  # nothing rewritten behind the caller's back
+
+
+def test_normalize_version_stores_the_normalized_version(tmp_path: Path, store_dir: Path) -> None:
+    store = RecordStore(store_dir, _config(tmp_path), now=NOW, normalize_version=True)
+
+    path = store.write(_record(version=" V1.0 "))
+
+    stored = orjson.loads(path.read_bytes())
     assert stored["schema_version"] == "1.0.0"
     assert stored["band"] == "good"
+
+
+def test_the_lock_lies_beside_the_folder_not_in_it(tmp_path: Path, store_dir: Path) -> None:
+    RecordStore(store_dir, _config(tmp_path), now=NOW).write(_record())
+
+    assert sorted(p.name for p in store_dir.iterdir()) == ["2025-08-01.json"]
+    assert (tmp_path / ".records.opsguard-store.lock").is_file()
+
+
+def test_the_lock_can_live_inside_the_folder(tmp_path: Path, store_dir: Path) -> None:
+    RecordStore(store_dir, _config(tmp_path), now=NOW, lock="inside").write(_record())
+
+    assert (store_dir / ".opsguard-store.lock").is_file()
+    assert not (tmp_path / ".records.opsguard-store.lock").exists()
+
+
+def test_a_second_version_of_a_day_turns_its_file_into_an_array(
+    tmp_path: Path, store_dir: Path
+) -> None:
+    store = RecordStore(store_dir, _config(tmp_path), now=NOW)
+    store.write(_record(version="1.0"))
+
+    store.write(_record(version="v2"))
+
+    stored = orjson.loads((store_dir / "2025-08-01.json").read_bytes())
+    assert [r["schema_version"] for r in stored] == ["1.0", "v2"]
+
+
+def test_a_duplicate_names_the_first_and_the_version_as_written(
+    tmp_path: Path, store_dir: Path
+) -> None:
+    store = RecordStore(store_dir, _config(tmp_path), now=NOW)
+    store.write(_record(version="1.0.0"))
+
+    with pytest.raises(DuplicateRecord) as caught:
+        store.write(_record(version="v1.0"))
+
+    first = store_dir / "2025-08-01.json"
+    assert str(caught.value) == (
+        f"duplicate : duplicate of {first}:1 (key 2025-08-01, schema_version 'v1.0' = 1.0.0, "
+        "scope version)"
+    )
 
 
 @pytest.mark.parametrize("later", ["v1.0.0", "1.0.0", "1.0", "1", " V1.0.0 "])

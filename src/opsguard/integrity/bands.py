@@ -9,6 +9,7 @@ upper bound, except the top band, which also includes the top of the range.
 from __future__ import annotations
 
 import math
+import numbers
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from typing import TypeGuard, cast
 
 from ..core.errors import BandTableError, ScoreError
 
-__all__ = ["DEFAULT_BANDS", "Band", "BandTable", "map_score_to_band"]
+__all__ = ["DEFAULT_BANDS", "Band", "BandTable", "as_real", "map_score_to_band"]
 
 
 def _is_number(value: object) -> TypeGuard[int | float]:
@@ -127,8 +128,11 @@ def map_score_to_band(score: object, bands: BandTable | Sequence[Band] | None = 
     `Band` over the default 0-100 range (validated on every call; build a
     `BandTable` once for hot loops), or `None` for the default bands.
 
-    Raises `ScoreError` for booleans, strings, NaN, infinities and scores
-    outside the table's range.
+    A score is any real number that is not a bool: `int`, `float`, their
+    subclasses, and other numbers such as numpy's `float64`, `float32` or
+    `int64` (anything registered as `numbers.Real`, or integer-like through
+    `__index__`). Raises `ScoreError`, saying which, for booleans, strings and
+    other non-numbers, NaN, infinities and scores outside the table's range.
     """
     if bands is None:
         table = DEFAULT_BANDS
@@ -139,18 +143,31 @@ def map_score_to_band(score: object, bands: BandTable | Sequence[Band] | None = 
     kind = type(score)
     # Hot path (integrity runs it per record): exact int/float types only, so
     # bool never passes; NaN fails both comparisons and infinities are out of range.
-    if kind is float or kind is int:
-        value = cast(float, score)
-        if table.score_min <= value <= table.score_max:
-            return table._names[bisect_right(table._lower_bounds, value) - 1]
-    raise _score_error(score, table)
+    value = cast(float, score) if kind is float or kind is int else as_real(score)
+    if table.score_min <= value <= table.score_max:
+        return table._names[bisect_right(table._lower_bounds, value) - 1]
+    raise _score_error(value, table)
 
 
-def _score_error(score: object, table: BandTable) -> ScoreError:
-    if not _is_number(score):
-        return ScoreError(f"score must be a number, got {type(score).__name__}")
+def as_real(score: object) -> float:
+    """`score` as a float if it is a real number (not a bool), else a `ScoreError` saying why.
+
+    The slow path of `map_score_to_band`, and what any code that accepts a score
+    from Python (not JSON) uses: numpy scalars and other `numbers.Real` count.
+    """
+    if isinstance(score, bool) or not (
+        isinstance(score, numbers.Real) or hasattr(type(score), "__index__")
+    ):
+        raise ScoreError(f"score must be a number, got {type(score).__name__}")
     try:
-        value = float(score)
+        return float(score)  # type: ignore[arg-type]  # Real or __index__, checked above
+    except OverflowError:
+        raise ScoreError("score is too large to be a number") from None
+
+
+def _score_error(value: float, table: BandTable) -> ScoreError:
+    try:
+        value = float(value)  # an int past the float range is not a score either
     except OverflowError:
         return ScoreError("score is too large to be a number")
     if math.isnan(value) or math.isinf(value):

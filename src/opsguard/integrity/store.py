@@ -9,8 +9,14 @@ guard is asked; a refused record raises and writes nothing.
 A day's records live in `DATE.json`: one object, or an array once a second
 record for the day is allowed (another schema version under scope `version`
 or `major`). Every write replaces that file atomically, under an exclusive
-lock on `.opsguard-store.lock` in the directory, and re-reads the day's file
-under the lock, so two writers cannot both add the same day's record.
+lock, and re-reads the day's file under the lock, so two writers cannot both
+add the same day's record.
+
+Each behaviour is a choice, documented in docs/store.md: the record is stored
+as written (`normalize_version=True` stores the normalized `schema_version`
+instead); the lock file lies beside the records folder
+(`.<folder>.opsguard-store.lock` in its parent, so `git add -A` in the folder
+never picks it up), or inside it with `lock="inside"`.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 import orjson
 
@@ -35,9 +41,17 @@ from .records import RECORD_SUFFIXES, CorruptItem, read_records
 from .settings import INTEGRITY
 from .validation import Defect, RecordValidator, reference_day
 
-__all__ = ["DuplicateRecord", "RecordRejected", "RecordStore", "store_lock"]
+__all__ = [
+    "LOCK_NAME",
+    "DuplicateRecord",
+    "RecordRejected",
+    "RecordStore",
+    "lock_path",
+    "store_lock",
+]
 
 LOCK_NAME = ".opsguard-store.lock"
+LockPlace = Literal["beside", "inside"]
 
 
 class RecordRejected(ValueError):
@@ -52,10 +66,18 @@ class RecordRejected(ValueError):
 class DuplicateRecord(RecordRejected):
     """A record whose duplicate key is already stored; `first` says where."""
 
-    def __init__(self, first: Origin, key: DuplicateKey) -> None:
+    def __init__(self, first: Origin, key: DuplicateKey, scope: str, written: object) -> None:
         self.first = first
         self.key = key
-        super().__init__([("duplicate", "", f"duplicate of {first} (key {key})")])
+        day, part = key
+        if part is None:
+            what = day
+        else:
+            # The version as the caller wrote it, and what it counts as under the scope.
+            shown = f"{written!r} = " if isinstance(written, str) and written != str(part) else ""
+            what = f"{day}, schema_version {shown}{part}{' (major)' if scope == 'major' else ''}"
+        where = f"{first.path}:{first.line}"
+        super().__init__([("duplicate", "", f"duplicate of {where} (key {what}, scope {scope})")])
 
 
 class RecordStore:
@@ -69,12 +91,22 @@ class RecordStore:
     """
 
     def __init__(
-        self, directory: str | os.PathLike[str], config: Config, *, now: datetime | None = None
+        self,
+        directory: str | os.PathLike[str],
+        config: Config,
+        *,
+        now: datetime | None = None,
+        normalize_version: bool = False,
+        lock: LockPlace = "beside",
     ) -> None:
         self.directory = Path(directory)
         if not self.directory.is_dir():
             raise OpsguardError(f"record store directory not found: {directory}")
+        if lock not in ("beside", "inside"):
+            raise ValueError(f"lock must be 'beside' or 'inside', got {lock!r}")
         self.config = config
+        self.normalize_version = normalize_version
+        self.lock = lock
         self._validator = RecordValidator(config, reference_day(None, now).toordinal())
         self._guard = DuplicateGuard(INTEGRITY.of(config).duplicate_scope)
         for file in discover_files([self.directory], RECORD_SUFFIXES).files:
@@ -93,14 +125,18 @@ class RecordStore:
             raise RecordRejected(defects)
         day = record[fields.date]
         key = self._guard.key_of_normalized(day, normalized)
-        stored = {**record, fields.schema_version: normalized}
+        stored = dict(record)
+        if self.normalize_version:
+            stored[fields.schema_version] = normalized
         target = self.directory / f"{day}.json"
         with self._locked():
             # Another process may have written this day since the store was made.
             self._remember(target)
             first = self._guard.find_key(key)
             if first is not None:
-                raise DuplicateRecord(first, key)
+                raise DuplicateRecord(
+                    first, key, self._guard.scope, record.get(fields.schema_version)
+                )
             existing = self._day_records(target)
             records = [*existing, stored]
             payload: object = records[0] if len(records) == 1 else records
@@ -137,24 +173,43 @@ class RecordStore:
         return value if isinstance(value, list) else [value]
 
     def _locked(self) -> contextlib.AbstractContextManager[None]:
-        return store_lock(self.directory, create=True)
+        return store_lock(self.directory, create=True, place=self.lock)
+
+
+def lock_path(directory: Path, place: LockPlace = "beside") -> Path:
+    """Where the store lock of `directory` lives: beside the folder (default) or inside it."""
+    if place == "inside":
+        return directory / LOCK_NAME
+    absolute = Path(os.path.abspath(directory))
+    return absolute.parent / f".{absolute.name}{LOCK_NAME}"
 
 
 @contextmanager
-def store_lock(directory: Path, *, create: bool) -> Iterator[None]:
-    """Hold the exclusive lock of the store in `directory`.
+def store_lock(directory: Path, *, create: bool, place: LockPlace = "beside") -> Iterator[None]:
+    """Hold the exclusive lock of the store of `directory`.
 
-    Writers (`create=True`) make the lock file; other tools that edit record
-    files (remediation) pass `create=False` and only coordinate with a store
-    that exists: without its lock file there is no store writer to wait for.
+    Writers (`create=True`) make the lock file where `place` says; other tools
+    that edit record files (remediation) pass `create=False` and coordinate
+    with a store that exists — its lock beside the folder, or inside it —
+    and without any lock file there is no store writer to wait for.
     """
     flags = os.O_CLOEXEC | os.O_NOFOLLOW | (os.O_RDWR | os.O_CREAT if create else os.O_RDONLY)
-    try:
-        fd: int | None = os.open(directory / LOCK_NAME, flags, 0o666)
-    except OSError:
-        if create:
-            raise
-        fd = None
+    candidates = (
+        [lock_path(directory, place)]
+        if create
+        else [
+            lock_path(directory, "beside"),
+            lock_path(directory, "inside"),
+        ]
+    )
+    fd: int | None = None
+    for candidate in candidates:
+        try:
+            fd = os.open(candidate, flags, 0o666)
+            break
+        except OSError:
+            if create:
+                raise
     try:
         if fd is not None:
             fcntl.flock(fd, fcntl.LOCK_EX)
