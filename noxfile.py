@@ -3,9 +3,12 @@
 # dependencies = [
 #   # opsguard's own runtime dependencies and its `nox` extra (pyproject.toml; a test keeps
 #   # them equal). opsguard itself is loaded from this checkout: see the import below.
+#   "google-re2>=1.1",
+#   "msgspec>=0.18",
 #   "nox>=2025.2.9",
 #   "orjson>=3.9",
 #   "packaging>=24",
+#   "prometheus_client>=0.20",
 #   "stamina>=25.2",
 # ]
 # ///
@@ -40,9 +43,9 @@ def _register_guard_sessions() -> None:
         if exc.name != "opsguard":
             raise
         # Nox's script environment: it holds opsguard's dependencies but not opsguard,
-        # which cannot be listed above (pip refuses a relative path there, and the PyPI
-        # project named "opsguard" is not this one). Load it from this checkout, here and
-        # in the commands the sessions start.
+        # which cannot be listed above (pip refuses a relative path there, and the
+        # opsguard-pipeline release on PyPI is not this checkout). Load it from this
+        # checkout, here and in the commands the sessions start.
         src = str(Path(__file__).resolve().parent / "src")
         sys.path.insert(0, src)
         os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [src, os.getenv("PYTHONPATH")]))
@@ -57,6 +60,11 @@ if __name__ != "__main__":
 
 nox.needs_version = ">=2025.2.9"
 nox.options.error_on_missing_interpreters = True
+# The backend is chosen, not probed for: the sessions that make a virtualenv (tests, lint,
+# bench, mutation) make it with virtualenv (a dependency of Nox), on every machine alike.
+# The guard sessions make none (python=False). Nox may still log "uv binary not found."
+# once per run while it lists the backends it knows: information, not an error.
+nox.options.default_venv_backend = "virtualenv"
 
 PYPROJECT = nox.project.load_toml("pyproject.toml")
 

@@ -13,7 +13,10 @@ from __future__ import annotations
 import errno
 import io
 import os
+import signal
+import socket
 import stat
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,7 +26,7 @@ import orjson
 import pytest
 
 from opsguard import atomic_open, atomic_write, atomic_write_json, atomic_write_many, sweep_orphans
-from opsguard.core.atomic import TEMP_PATTERN, TEMP_SUFFIX, fsync_directory
+from opsguard.core.atomic import TEMP_PATTERN, TEMP_SUFFIX, NotRegularTarget, fsync_directory
 from opsguard.core.atomic import make_dirs_durable as make_dirs
 from opsguard.core.quarantine import SweptOrphan
 
@@ -327,3 +330,272 @@ def test_the_sweep_uses_the_real_clock_by_default(tmp_path: Path) -> None:
     (swept,) = sweep_orphans(tmp_path, 3600, tmp_path / "quarantine")
 
     assert 7200 <= swept.age_s < 7200 + 600
+
+
+# --- targets that are not regular files: written through, or refused; never replaced -----------
+
+needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="mknod of device nodes needs root")
+
+
+def _device(tmp_path: Path, name: str) -> Path:
+    """A character device to write to: as root a copy of /dev/NAME made with mknod, never the
+    real one (a broken writer, or a mutant under mutation testing, would replace the system's
+    /dev/null with a regular file); as another user the real one, which it cannot replace."""
+    if os.geteuid() != 0:
+        return Path("/dev") / name
+    (tmp_path / "dev").mkdir(exist_ok=True)
+    copy = tmp_path / "dev" / name
+    os.mknod(copy, stat.S_IFCHR | 0o666, os.stat(f"/dev/{name}").st_rdev)
+    return copy
+
+
+@pytest.fixture
+def null(tmp_path: Path) -> Path:
+    return _device(tmp_path, "null")
+
+
+class _Reader:
+    """The read end of a FIFO, opened before the write (a FIFO nobody reads is an error),
+    drained by a thread so that a payload larger than the pipe buffer can go through."""
+
+    def __init__(self, fifo: Path) -> None:
+        self.fd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+        os.set_blocking(self.fd, True)
+        self.data = bytearray()
+        self.finished = threading.Event()
+        self.thread = threading.Thread(target=self._drain, daemon=True)
+        self.thread.start()
+
+    def _drain(self) -> None:
+        # A FIFO reads as ended (b"") while no writer has it open: keep reading until the
+        # test says the write returned and the pipe is empty.
+        while True:
+            chunk = os.read(self.fd, 65536)
+            if chunk:
+                self.data += chunk
+            elif self.finished.is_set():
+                return
+            time.sleep(0.001)  # a slow reader: the writer must wait, not fail, on a full pipe
+
+    def done(self) -> bytes:
+        self.finished.set()
+        self.thread.join(timeout=30)
+        # What came after the thread's last empty read (the writer has closed: no wait).
+        while chunk := os.read(self.fd, 65536):
+            self.data += chunk
+        os.close(self.fd)
+        return bytes(self.data)
+
+
+def _kind(path: Path) -> str:
+    mode = os.lstat(path).st_mode
+    return {
+        stat.S_IFIFO: "fifo",
+        stat.S_IFCHR: "chr",
+        stat.S_IFBLK: "blk",
+        stat.S_IFSOCK: "sock",
+        stat.S_IFDIR: "dir",
+        stat.S_IFREG: "reg",
+        stat.S_IFLNK: "lnk",
+    }[stat.S_IFMT(mode)]
+
+
+@pytest.mark.parametrize("how", ["atomic_write", "atomic_write_json", "atomic_open"])
+def test_a_fifo_is_written_through_and_stays_a_fifo(tmp_path: Path, how: str) -> None:
+    fifo = tmp_path / "out.json"
+    os.mkfifo(fifo)
+    reader = _Reader(fifo)
+
+    _write_with(how, fifo)
+
+    expected = b'{\n  "a": 1\n}\n' if how == "atomic_write_json" else DATA
+    assert reader.done() == expected
+    assert _kind(fifo) == "fifo"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.json"]  # no temp file
+
+
+def test_a_payload_larger_than_the_pipe_waits_for_a_slow_reader(tmp_path: Path) -> None:
+    fifo = tmp_path / "big.json"
+    os.mkfifo(fifo)
+    payload = os.urandom(1024 * 1024)  # 16 times a pipe's buffer
+    reader = _Reader(fifo)
+
+    atomic_write(fifo, payload)
+
+    assert reader.done() == payload
+
+
+@pytest.mark.parametrize(("mode", "text"), [("wb", b"caf\xe9\n"), ("w", "café\n")])
+def test_atomic_open_streams_through_a_fifo_in_its_encoding(
+    tmp_path: Path, mode: str, text: Any
+) -> None:
+    fifo = tmp_path / "out.txt"
+    os.mkfifo(fifo)
+    reader = _Reader(fifo)
+
+    with atomic_open(fifo, mode, encoding="latin-1") as handle:  # type: ignore[call-overload]
+        handle.write(text)
+
+    assert reader.done() == b"caf\xe9\n"
+    assert _kind(fifo) == "fifo"
+
+
+def test_a_fifo_nobody_reads_is_an_error_not_a_wait(tmp_path: Path) -> None:
+    fifo = tmp_path / "out.json"
+    os.mkfifo(fifo)
+
+    def hung(_signum: int, _frame: object) -> None:
+        raise TimeoutError("the write waited for a reader")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(10)
+    try:
+        with pytest.raises(OSError) as info:
+            atomic_write(fifo, DATA)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+    assert (info.value.errno, info.value.strerror) == (errno.ENXIO, "a FIFO that nobody reads")
+    assert info.value.filename == fifo
+    assert _kind(fifo) == "fifo"
+
+
+def test_other_errors_opening_a_fifo_or_a_device_are_left_as_they_are(
+    tmp_path: Path, null: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fifo = tmp_path / "out.json"
+    os.mkfifo(fifo)
+    real_open = os.open
+    raised = {
+        str(fifo): PermissionError(errno.EACCES, "Permission denied"),
+        str(null): OSError(errno.ENXIO, "No such device or address"),
+    }
+
+    def failing(path: Any, flags: int, *args: Any, **kwargs: Any) -> int:
+        if str(path) in raised:
+            raise raised[str(path)]
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", failing)
+    with pytest.raises(PermissionError, match="Permission denied"):
+        atomic_write(fifo, DATA)
+    # ENXIO from a device means no device, not "nobody reads".
+    with pytest.raises(OSError) as info:
+        atomic_write(null, DATA)
+    assert info.value.strerror == "No such device or address"
+    assert _kind(null) == "chr"
+
+
+def test_write_through_opens_without_creating_truncating_or_a_terminal(
+    null: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    opened: list[int] = []
+    real_open = os.open
+
+    def recording(path: Any, flags: int, *args: Any, **kwargs: Any) -> int:
+        opened.append(flags)
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", recording)
+    atomic_write(null, DATA)
+
+    (flags,) = opened
+    assert flags & os.O_ACCMODE == os.O_WRONLY
+    wanted = os.O_NOCTTY | os.O_CLOEXEC | os.O_NONBLOCK
+    assert flags & wanted == wanted
+    assert flags & (os.O_CREAT | os.O_TRUNC | os.O_APPEND | os.O_EXCL) == 0
+
+
+@pytest.mark.parametrize("how", WRITERS[:2] + WRITERS[3:])
+def test_dev_null_and_a_link_to_it_are_written_through(
+    tmp_path: Path, null: Path, fsyncs: list[str], how: str
+) -> None:
+    link = tmp_path / "null.json"
+    link.symlink_to(null)
+
+    _write_with(how, null)
+    _write_with(how, link)
+
+    assert _kind(null) == "chr"
+    assert _kind(link) == "lnk" and os.readlink(link) == str(null)
+    assert fsyncs == []  # nothing to fsync or rename: a device has no file to make durable
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != "dev") == ["null.json"]
+
+
+@needs_root
+def test_a_copy_of_dev_null_and_dev_full_are_never_replaced(tmp_path: Path, null: Path) -> None:
+    full = _device(tmp_path, "full")
+
+    atomic_write(null, DATA)
+    with pytest.raises(OSError) as info:
+        atomic_write(full, DATA)
+
+    assert info.value.errno == errno.ENOSPC
+    assert (_kind(null), _kind(full)) == ("chr", "chr")
+    assert sorted(p.name for p in (tmp_path / "dev").iterdir()) == ["full", "null"]
+
+
+def _refused(path: Path, kind: str, how: str = "atomic_write") -> None:
+    with pytest.raises(OSError) as info:
+        _write_with(how, path)
+    assert isinstance(info.value, NotRegularTarget)
+    assert info.value.errno == errno.EINVAL
+    assert info.value.strerror == f"not a regular file ({kind}); not replaced"
+    assert info.value.filename == path
+
+
+@pytest.mark.parametrize("how", WRITERS)
+def test_a_directory_or_a_socket_is_refused_and_left_alone(tmp_path: Path, how: str) -> None:
+    directory = tmp_path / "out.json"
+    directory.mkdir()
+    sock_path = tmp_path / "s.json"
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(str(sock_path))
+    try:
+        _refused(directory, "directory", how)
+        _refused(sock_path, "socket", how)
+    finally:
+        server.close()
+    assert (_kind(directory), _kind(sock_path)) == ("dir", "sock")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.json", "s.json"]
+
+
+@needs_root
+def test_a_block_device_is_refused_and_left_alone(tmp_path: Path) -> None:
+    block = tmp_path / "disk"
+    os.mknod(block, stat.S_IFBLK | 0o600, os.makedev(7, 0))
+
+    for how in WRITERS:
+        _refused(block, "block device", how)
+
+    assert _kind(block) == "blk"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["disk"]
+
+
+def test_a_batch_with_a_device_or_fifo_changes_nothing(tmp_path: Path, null: Path) -> None:
+    batch = tmp_path / "batch"
+    batch.mkdir()
+    first = batch / "a.json"
+    first.write_bytes(b"old")
+    fifo = batch / "b.json"
+    os.mkfifo(fifo)
+
+    with pytest.raises(NotRegularTarget, match=r"not a regular file \(FIFO\); not replaced"):
+        atomic_write_many([(first, DATA), (fifo, DATA)])
+    with pytest.raises(NotRegularTarget, match=r"\(character device\)"):
+        atomic_write_many([(first, DATA), (null, DATA)])
+
+    assert first.read_bytes() == b"old"
+    assert (_kind(fifo), _kind(null)) == ("fifo", "chr")
+    assert sorted(p.name for p in batch.iterdir()) == ["a.json", "b.json"]
+
+
+def test_a_dangling_link_still_creates_its_target(tmp_path: Path) -> None:
+    link = tmp_path / "link.json"
+    link.symlink_to(tmp_path / "new.json")
+
+    atomic_write(link, DATA)
+
+    assert (tmp_path / "new.json").read_bytes() == DATA
+    assert link.is_symlink()

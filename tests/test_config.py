@@ -80,7 +80,7 @@ def test_defaults_without_any_config_file(project: Path) -> None:
     assert config.integrity.window_days == 14
     assert config.integrity.min_records == 1
     assert config.integrity.duplicate_scope == "version"
-    assert config.integrity.zero_tolerance == ("band-mismatch", "duplicate")
+    assert config.integrity.zero_tolerance == ("band-mismatch", "duplicate", "duplicate-key")
     assert config.paths.records == (project / "data" / "records",)
     assert config.paths.telemetry == (project / "data" / "telemetry",)
     assert config.paths.quarantine == project / "data" / "quarantine"

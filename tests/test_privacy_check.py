@@ -38,7 +38,28 @@ SUMMARY_KEYS = {
     "expired_suppressions",
     "findings_omitted",
     "reasons",
+    "look_alikes",
+    "unseen",
 }
+
+
+# The keys a result file had before look_alikes and unseen were added (at the end).
+SUMMARY_KEYS_IN_ORDER = (
+    "mode",
+    "files",
+    "lines",
+    "skipped_files",
+    "violations",
+    "violating_files",
+    "violating_lines",
+    "counts",
+    "suppressed",
+    "suppressions",
+    "suppressions_used",
+    "expired_suppressions",
+    "findings_omitted",
+    "reasons",
+)
 
 
 def _config(tmp_path: Path, privacy: PrivacyConfig | None = None) -> Config:
@@ -75,6 +96,7 @@ def test_summary_follows_the_contract(tmp_path: Path) -> None:
     assert summary["reasons"] == [
         "3 privacy violation(s) in 2 file(s) / 2 line(s): raw-metric 2, pii 1"
     ]
+    assert list(result.summary)[: len(SUMMARY_KEYS) - 2] == list(SUMMARY_KEYS_IN_ORDER)
     assert key_figure(result).startswith("3 violations in 2 files / 2 lines; 3 files / 5 lines")
     CheckResult.from_json(result.to_json())  # the result-file contract
 
@@ -86,7 +108,11 @@ def test_warnings_alone_pass(tmp_path: Path) -> None:
 
     assert result.status == "pass"
     assert result.summary["reasons"] == []
-    assert [f.severity for f in result.findings] == ["warning"]
+    # The torn line (scanned as text) and the NUL byte (ignored): seen, so warnings.
+    assert [(f.code, f.severity) for f in result.findings] == [
+        ("unreadable", "warning"),
+        ("unreadable", "warning"),
+    ]
 
 
 def test_every_code_has_help() -> None:
@@ -97,6 +123,8 @@ def test_every_code_has_help() -> None:
         "secret",
         "unknown-field",
         "unreadable",
+        "special-file",
+        "no-files",
         "expired-suppression",
     }
     assert all(text.endswith(".") or text.endswith(")") for text in PRIVACY_CODES.values())
@@ -341,23 +369,29 @@ def test_self_test_fails_when_the_scanner_misses(
 
 
 def test_self_test_fails_on_false_positives(tmp_path: Path) -> None:
-    # A configured name so broad that it flags ordinary telemetry (`status`) is reported.
-    privacy = PrivacyConfig(deny={"raw-metric": ("*status*",)})
+    # A configured name so broad that it flags ordinary telemetry (`duration_ms`) is reported.
+    privacy = PrivacyConfig(deny={"raw-metric": ("*ms*",)})
 
     result = check_privacy_self_test(_config(tmp_path, privacy))
 
     assert result.status == "fail"
     flagged = [f for f in result.findings if f.code == "canary-false-positive"]
     assert flagged
-    assert "configured key 'status'" in flagged[0].message
-    assert result.summary["reasons"] == [f"{len(flagged)} false positive(s) on clean lines"]
+    assert "configured key 'duration_ms' holding a number" in flagged[0].message
+    assert result.summary["false_positives"] == len({(f.path, f.line) for f in flagged})
+    assert result.summary["reasons"] == [
+        f"{result.summary['false_positives']} false positive(s) on clean lines"
+    ]
 
 
 def test_self_test_cli(tmp_path: Path) -> None:
     proc = run_opsguard(["privacy", "--self-test", "--results-dir", "r"], tmp_path)
 
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "planted leaks caught, 0 false positives" in proc.stdout
+    assert re.search(
+        r"(\d+)/\1 leaks caught, 0/(\d+) look-alikes flagged, 0/\d+ clean lines flagged",
+        proc.stdout,
+    ), proc.stdout
     assert load_json(tmp_path / "r" / "privacy-self-test.json")["status"] == "pass"
 
 

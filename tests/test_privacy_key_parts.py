@@ -243,10 +243,10 @@ def test_the_earliest_entry_wins_among_several_matches() -> None:
     assert first is not None and second is not None
 
     assert KeyClassifier([first, second]).classify("heart_rate") == KeyMatch(
-        "raw-metric", "first", "*rate*"
+        "raw-metric", "first", "*rate*", "measurement"
     )
     assert KeyClassifier([second, first]).classify("heart_rate") == KeyMatch(
-        "pii", "second", "heart rate"
+        "pii", "second", "heart rate", "identity"
     )
 
 

@@ -141,7 +141,9 @@ def test_free_text_findings_name_line_and_column(tmp_path: Path) -> None:
         ("run.log", 2, "", "raw-metric"),
         ("run.log", 3, "", "raw-metric"),
     ]
-    assert result.findings[0].message == "heart rate key 'rhr' in free text (column 14)"
+    assert result.findings[0].message == (
+        "heart rate key 'rhr' holding a number in free text (column 14)"
+    )
 
 
 def test_the_sample_telemetry_is_clean(repo: Path) -> None:
@@ -179,20 +181,70 @@ def test_the_leak_fixtures_give_the_readme_findings(repo: Path) -> None:
 # --- bad input: findings or one-line errors, never a traceback ---------------------------------
 
 
-def test_binary_file_is_unreadable_and_not_scanned_as_text(tmp_path: Path) -> None:
-    (tmp_path / "blob.jsonl").write_bytes(b"\x00\x01rhr=52\x00" * 100)
+def test_binary_data_is_a_failing_unreadable_and_not_scanned_as_text(tmp_path: Path) -> None:
+    # Random bytes, compressed data: nothing in them can be judged, so the gate fails.
+    (tmp_path / "blob.jsonl").write_bytes(bytes(range(256)) * 64 + b"rhr=52\n")
+    (tmp_path / "ok.jsonl").write_bytes(b'{"ok":1}\n')
 
     result = _check(tmp_path)
 
-    assert result.status == "pass"  # a warning does not fail alone
+    assert result.status == "fail"
     assert _where(result) == [("blob.jsonl", None, "", "unreadable")]
-    assert result.findings[0].severity == "warning"
+    assert result.findings[0].severity == "error"
+    assert result.findings[0].message.startswith("binary data, not text")
+    assert result.summary["violations"] == 0
+    assert result.summary["unseen"] == 1
+    assert "could not be seen" in result.summary["reasons"][0]
 
 
-def test_utf16_text_counts_as_binary(tmp_path: Path) -> None:
-    (tmp_path / "run.log").write_bytes("rhr=52\n".encode("utf-16"))
+@pytest.mark.parametrize("suffix", [".log", ".jsonl", ".txt"])
+def test_nul_bytes_are_ignored_and_the_rest_is_scanned(tmp_path: Path, suffix: str) -> None:
+    # A log with one NUL byte: the email and `rhr=58` on the next line are still seen.
+    body = (
+        b'{"msg":"boot\x00 ok"}\n{"msg":"jane.leak@example.org rhr=58"}\n'
+        if suffix == ".jsonl"
+        else b"INFO boot\x00 ok\nINFO jane.leak@example.org rhr=58\n"
+    )
+    (tmp_path / f"run{suffix}").write_bytes(body)
 
-    assert _where(_check(tmp_path)) == [("run.log", None, "", "unreadable")]
+    result = _check(tmp_path)
+
+    assert [(f.line, f.code, f.severity) for f in result.findings] == [
+        (2, "pii", "error"),
+        (2, "raw-metric", "error"),
+        (None, "unreadable", "warning"),
+    ]
+    assert result.findings[-1].message == (
+        "1 NUL byte(s) (first at byte " + str(body.index(b"\x00")) + "): ignored, the rest "
+        "scanned as text"
+    )
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32", "utf-32-be"])
+def test_utf16_and_utf32_are_decoded_by_their_bom(tmp_path: Path, encoding: str) -> None:
+    bom = {"utf-16-be": b"\xfe\xff", "utf-32-be": b"\x00\x00\xfe\xff"}.get(encoding, b"")
+    (tmp_path / "run.log").write_bytes(bom + "ok\nINFO rhr=52 caf\u00e9\n".encode(encoding))
+    (tmp_path / "t.jsonl").write_bytes(bom + '{"ok":1}\n{"hrv_ms":41}\n'.encode(encoding))
+
+    result = _check(tmp_path)
+
+    assert _where(result) == [
+        ("run.log", 2, "", "raw-metric"),
+        ("run.log", None, "", "unreadable"),
+        ("t.jsonl", 2, "/hrv_ms", "raw-metric"),
+        ("t.jsonl", None, "", "unreadable"),
+    ]
+    assert result.findings[1].severity == "warning"
+    assert "(by its byte order mark): decoded and scanned" in result.findings[1].message
+
+
+def test_utf16_without_a_bom_is_read_as_text_with_nuls(tmp_path: Path) -> None:
+    (tmp_path / "run.log").write_bytes("ok\nINFO rhr=52\n".encode("utf-16-le"))
+
+    assert [(f.line, f.code) for f in _check(tmp_path).findings] == [
+        (2, "raw-metric"),
+        (None, "unreadable"),
+    ]
 
 
 def test_a_non_utf8_jsonl_line_is_unreadable_and_still_scanned(tmp_path: Path) -> None:
@@ -345,10 +397,15 @@ def test_a_directory_that_cannot_be_listed_is_reported(
 
     result = _check(tmp_path, tmp_path / "t")
 
-    assert _where(result) == [("t/locked", None, "", "unreadable")]
+    # A guard that cannot see cannot pass: the directory fails, and so does scanning nothing.
+    assert result.status == "fail"
+    assert _where(result) == [("t/locked", None, "", "unreadable"), ("t", None, "", "no-files")]
+    assert [f.severity for f in result.findings] == ["error", "error"]
     assert result.findings[0].message == (
         "cannot list directory: Permission denied; nothing below it was scanned"
     )
+    assert result.summary["unseen"] == 2
+    assert result.summary["violations"] == 0
 
 
 def test_a_missing_path_is_an_error(tmp_path: Path) -> None:
@@ -443,6 +500,8 @@ def test_allowlist_paths_with_wildcards() -> None:
 
 class _WalkEverything(Scanner):
     """The reference: every line through the exact walk, no prefilter, no shortcut."""
+
+    use_prefilter = False
 
     def _fast_check(self, objects: list[Any], lines: Any) -> tuple[dict[int, list[int]], set[int]]:
         every = range(len(objects))

@@ -92,8 +92,17 @@ def test_jsonl_non_utf8_line_is_corrupt_not_an_exception(tmp_path: Path) -> None
     assert items[1].line == 2
 
 
-def test_jsonl_empty_file_yields_nothing(tmp_path: Path) -> None:
-    assert _read(_write(tmp_path / "r.jsonl", "")) == []
+@pytest.mark.parametrize("content", ["", "\n\n   \n", "\ufeff\n"])
+def test_jsonl_empty_file_is_corrupt_as_an_empty_json_file_is(
+    tmp_path: Path, content: str
+) -> None:
+    # One rule for both suffixes (docs/input-rules.md): a record file without a record is
+    # most often a torn write, never silence.
+    (item,) = _read(_write(tmp_path / "r.jsonl", content))
+
+    assert item == CorruptItem(
+        "r.jsonl", None, "empty file: a record file with no record (a torn or truncated write?)"
+    )
 
 
 def test_jsonl_huge_single_line_is_one_record(tmp_path: Path) -> None:
@@ -227,10 +236,9 @@ def test_json_single_line_array_after_blank_lines_reports_its_real_line(tmp_path
 def test_json_empty_file_is_corrupt(tmp_path: Path, content: str) -> None:
     (item,) = _read(_write(tmp_path / "r.json", content))
 
-    assert isinstance(item, CorruptItem)
-    assert item.path == "r.json"
-    assert item.line == 1
-    assert "empty" in item.message
+    assert item == CorruptItem(
+        "r.json", None, "empty file: a record file with no record (a torn or truncated write?)"
+    )
 
 
 def test_json_truncated_file_is_corrupt_with_a_line(tmp_path: Path) -> None:
@@ -264,9 +272,9 @@ def test_unreadable_path_is_corrupt_not_an_exception(tmp_path: Path) -> None:
 
     (item,) = _read(link)
 
-    assert isinstance(item, CorruptItem)
-    assert item.line is None
-    assert "cannot read" in item.message
+    assert item == CorruptItem(
+        "gone.json", None, "cannot read file: No such file or directory", "unreadable"
+    )
 
 
 # --- discover_files ----------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from test_report_data import (
 
 from opsguard.core.result import CheckResult, Finding
 from opsguard.report.annotations import ANNOTATIONS_PER_LEVEL, render_annotations
-from opsguard.report.escape import md_code, md_text, workflow_data, workflow_property
+from opsguard.report.escape import md_code, md_text, visible, workflow_data, workflow_property
 from opsguard.report.json import report_document
 from opsguard.report.markdown import render_comment, render_summary
 from opsguard.report.sarif import render_sarif
@@ -373,3 +373,38 @@ def test_terminal_keeps_a_hostile_path_on_one_line() -> None:
         assert not any(line.lstrip().startswith("::") for line in text.split("\n"))
     assert sum(1 for line in report.split("\n") if "boom" in line) == 1
     assert sum(1 for line in check.split("\n") if "boom" in line) == 1
+
+
+# --- control characters: the last line of defence for text that is not a name -----------------
+
+
+def test_control_characters_in_a_message_reach_no_view_raw() -> None:
+    hostile = "boom \x1b[2J\x1b]0;owned\x07 \x00 \x85 done"
+    results = [
+        CheckResult(
+            "integrity",
+            "fail",
+            {"counts": {"bad\x1bcode": 1}, "reasons": ["reason \x1b[31m"]},
+            (Finding("bad\x1bcode", "error", "p", 1, "", hostile),),
+        )
+    ]
+
+    views = [
+        render_check(results[0]),
+        render_report(results),
+        render_comment(results, RUN),
+        render_summary(results, RUN),
+        render_annotations(results),
+    ]
+
+    for view in views:
+        assert "\x1b" not in view and "\x00" not in view and "\x07" not in view
+        assert "\x85" not in view
+    # NEL (U+0085) is whitespace to Python: folded into the one line like a newline.
+    assert "boom \\x1b[2J\\x1b]0;owned\\x07 \\x00 done" in views[0]
+
+
+def test_visible_leaves_printable_text_and_whitespace_alone() -> None:
+    assert visible("plain text\twith tab") == "plain text\twith tab"
+    assert visible("a\\x0ab") == "a\\x0ab"  # an escaped name stays as it was shown
+    assert visible("\x7f\u2028\U000e0001") == "\\x7f\\u2028\\U000e0001"

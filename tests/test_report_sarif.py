@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import importlib.resources
 import json
+import tomllib
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -27,6 +29,7 @@ from opsguard.catalog import code_help
 from opsguard.core.result import CheckResult, Finding
 from opsguard.fault.codes import FAULT_CODES
 from opsguard.integrity.codes import INTEGRITY_CODES
+from opsguard.report import sarif
 from opsguard.report.sarif import FINGERPRINT_KEY, render_sarif
 
 
@@ -263,3 +266,27 @@ def test_fingerprints_are_deterministic_and_hex() -> None:
     assert first == _fingerprints(mixed_results())
     assert all(len(value) == 64 and int(value, 16) >= 0 for value in first)
     assert len(set(first)) == len(first)
+
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_the_information_uri_is_the_repository_of_pyproject() -> None:
+    # One place names the project's home: [project.urls] in pyproject.toml, read back from the
+    # installed distribution's metadata; never a placeholder written in the renderer.
+    project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    repository = project["project"]["urls"]["Repository"]
+    log = json.loads(render_sarif([]))
+
+    assert log["runs"][0]["tool"]["driver"]["informationUri"] == repository
+
+
+def test_without_a_url_in_the_metadata_there_is_no_information_uri(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(sarif, "information_uri", lambda: None)
+
+    driver = json.loads(render_sarif([]))["runs"][0]["tool"]["driver"]
+
+    assert "informationUri" not in driver
+    assert driver["name"] == "opsguard"

@@ -508,7 +508,10 @@ def test_a_directory_that_cannot_be_listed(tmp_path: Path, monkeypatch: pytest.M
 
     monkeypatch.setattr(os, "listdir", listdir)
     dry = run(root)
-    assert [(f.code, f.severity) for f in dry.result.findings] == [("not-scanned", "warning")]
+    # A dry-run that could not see a directory fails too: its candidates are incomplete.
+    assert [(f.code, f.severity) for f in dry.result.findings] == [("not-scanned", "error")]
+    assert dry.result.status == "fail"
+    assert dry.result.summary["reasons"] == ["1 directory(ies) could not be scanned"]
     wet = run(root, apply=True)
     assert [(f.code, f.severity, f.path) for f in wet.result.findings] == [
         ("not-scanned", "error", "root/locked")

@@ -103,7 +103,10 @@ def test_candidate_iff_age_exceeds_days(age_ns: int, days: int) -> None:
 def test_age_text() -> None:
     assert age_text(30 * DAY_NS) == "30d 00:00:00"
     assert age_text(31 * DAY_NS + 18 * 3600 * NS + 61 * NS) == "31d 18:01:01"
-    assert age_text(-5 * NS) == "-0d 00:00:05"
+    # A file dated after `now`: said in words, never as a negative age.
+    assert age_text(-5 * NS) == "in the future by 0d 00:00:05"
+    assert age_text(-471 * DAY_NS) == "in the future by 471d 00:00:00"
+    assert age_text(0) == "0d 00:00:00"
 
 
 # --------------------------------------------------------------------------- dates in names

@@ -106,8 +106,8 @@ def test_the_sessions_without_nox_fail_with_one_line_naming_the_extra() -> None:
 
     assert proc.returncode == 1
     assert proc.stderr.strip().splitlines()[-1] == (
-        "ModuleNotFoundError: opsguard.sessions needs Nox: install opsguard with its `nox` "
-        "extra (see the README)"
+        "ModuleNotFoundError: opsguard.sessions needs Nox: pip install "
+        "'opsguard-pipeline[nox]' (the `nox` extra; see the README)"
     )
     # The library itself needs no test runner.
     library = "import sys; sys.modules['nox'] = None; import opsguard; opsguard.atomic_write"

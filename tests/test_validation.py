@@ -184,8 +184,16 @@ def test_a_custom_band_table_is_the_one_validated_against(custom_bands: RecordVa
     # Under the default 0-100 table a 5 is "poor"; under low/mid/high over 0-10 it is "mid".
     assert custom_bands.validate(_record(score=5, band="mid"))[2] == []
     assert custom_bands.validate(_record(score=10, band="high"))[2] == []
+    assert custom_bands.validate(_record(score=5, band="high"))[2] == [
+        ("band-mismatch", "/band", "band 'high' but score 5 maps to 'mid'")
+    ]
+    # "poor" is no band of this table: like any value of no expected shape, only described.
     assert custom_bands.validate(_record(score=5, band="poor"))[2] == [
-        ("band-mismatch", "/band", "band 'poor' but score 5 maps to 'mid'")
+        (
+            "band-mismatch",
+            "/band",
+            "band is not a band of the table (a 4-character string); score 5 maps to 'mid'",
+        )
     ]
 
 
@@ -275,7 +283,11 @@ def test_a_record_that_is_not_an_object(
             None,
             ("invalid-schema-version", "schema_version must be a string, got NoneType"),
         ),
-        ("schema_version", "latest", ("invalid-schema-version", "not a schema version: 'latest'")),
+        (
+            "schema_version",
+            "latest",
+            ("invalid-schema-version", "not a schema version: a 6-character string"),
+        ),
     ],
 )
 def test_each_defect_has_its_code_pointer_and_message(
@@ -312,7 +324,11 @@ def test_repeated_versions_keep_their_verdicts(validator: RecordValidator) -> No
     for _ in range(2):
         assert validator.validate(_record(schema_version="v1"))[1] == "1.0.0"
         assert validator.validate(_record(schema_version="latest"))[2] == [
-            ("invalid-schema-version", "/schema_version", "not a schema version: 'latest'")
+            (
+                "invalid-schema-version",
+                "/schema_version",
+                "not a schema version: a 6-character string",
+            )
         ]
         # 1, 1.0 and True are equal as dict keys; each keeps its own message.
         for value, name in ((1, "int"), (1.0, "float"), (True, "bool")):
@@ -346,7 +362,7 @@ def test_the_reference_day_itself_is_not_future(validator: RecordValidator) -> N
     ]
 
 
-def test_an_invalid_date_is_shown_truncated(validator: RecordValidator) -> None:
+def test_an_invalid_date_is_shown_only_when_date_shaped(validator: RecordValidator) -> None:
     assert validator.validate(_record(date="2025-02-30"))[2] == [
         (
             "invalid-date",
@@ -356,7 +372,7 @@ def test_an_invalid_date_is_shown_truncated(validator: RecordValidator) -> None:
     ]
     long = "2025-08-01" + "x" * 100
     (defect,) = validator.validate(_record(date=long))[2]
-    assert defect[2] == f"date {long[:40]!r} is not a calendar date in YYYY-MM-DD form"
+    assert defect[2] == "date is not a calendar date in YYYY-MM-DD form: a 110-character string"
 
 
 @pytest.mark.parametrize(
@@ -468,3 +484,23 @@ def test_record_store_defects_point_at_the_field(tmp_path: Path) -> None:
         "wrong-type /score: score must be a number, got string; "
         "missing-field /band: missing field 'band'"
     )
+
+
+@pytest.mark.parametrize(
+    ("version", "message"),
+    [
+        # Version-shaped values are shown: they are what the field expects.
+        ("v1.2.3.4", "schema version has more than 3 release parts: 'v1.2.3.4'"),
+        ("2.0.0.0-rc1", "schema version has more than 3 release parts: '2.0.0.0-rc1'"),
+        # Anything else is described, never shown (issue #11: a coordinate pair, a word).
+        ("1!2.0", "epochs are not allowed in a schema version: a 5-character string"),
+        ("52.5200417,13.4049583", "not a schema version: a 21-character string"),
+        ("", "not a schema version: an empty string"),
+    ],
+)
+def test_a_schema_version_is_shown_only_when_it_looks_like_one(
+    validator: RecordValidator, version: str, message: str
+) -> None:
+    assert validator.validate(_record(schema_version=version))[2] == [
+        ("invalid-schema-version", "/schema_version", message)
+    ]

@@ -19,7 +19,7 @@ from ._version import __version__
 if TYPE_CHECKING:
     from .catalog import load_config
     from .core.atomic import atomic_open, atomic_write, atomic_write_json, atomic_write_many
-    from .core.config import Config
+    from .core.config import Config, ConfigWarning
     from .core.errors import (
         BandTableError,
         ConfigError,
@@ -45,6 +45,7 @@ _EXPORTS = {
     "atomic_write_many": ".core.atomic",
     "sweep_orphans": ".core.quarantine",
     "Config": ".core.config",
+    "ConfigWarning": ".core.config",
     "load_config": ".catalog",
     "BandTableError": ".core.errors",
     "ConfigError": ".core.errors",
@@ -76,6 +77,7 @@ __all__ = [
     "CheckResult",
     "Config",
     "ConfigError",
+    "ConfigWarning",
     "DuplicateGuard",
     "DuplicateRecord",
     "Finding",

@@ -15,30 +15,51 @@ from __future__ import annotations
 
 import difflib
 import importlib
+import logging
+import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from .core.config import CORE_SETTINGS, Config, SectionSpec, Setting, build_config
+from .core.config import (
+    CORE_SETTINGS,
+    Config,
+    ConfigWarning,
+    SectionSpec,
+    Setting,
+    build_config,
+    no_file_warning,
+    source_line,
+)
 from .core.errors import OpsguardError
+from .core.metrics import Sample
 from .core.result import COMMON_CODES, COULD_NOT_RUN, CheckResult
 from .core.runs import RunOptions
 from .core.summary import Summary
+from .deliver.autorun import AutorunConfig, autorun_section
 from .fault import codes as fault_codes
+from .fault import metrics as fault_metrics
 from .fault import summary as fault_summary
 from .fault.settings import FAULT as FAULT_SETTINGS
 from .integrity import codes as integrity_codes
+from .integrity import metrics as integrity_metrics
 from .integrity import summary as integrity_summary
 from .integrity.settings import INTEGRITY as INTEGRITY_SETTINGS
 from .privacy import codes as privacy_codes
+from .privacy import metrics as privacy_metrics
 from .privacy import summary as privacy_summary
 from .privacy.settings import PRIVACY as PRIVACY_SETTINGS
 from .retention import codes as retention_codes
+from .retention import metrics as retention_metrics
 from .retention import summary as retention_summary
 from .retention.settings import RETENTION as RETENTION_SETTINGS
 
+if TYPE_CHECKING:
+    from .fault.payloads import RecordShape
+
 __all__ = [
+    "AUTORUN",
     "CHECKS",
     "CHECK_ORDER",
     "GUARDS",
@@ -50,9 +71,11 @@ __all__ = [
     "checks_of",
     "code_help",
     "expand_checks",
+    "fault_records",
     "guard_name",
     "key_figure",
     "load_config",
+    "run_fault",
 ]
 
 
@@ -76,6 +99,8 @@ class CheckSpec(Generic[S]):
     command: tuple[str, ...]
     # Step outputs (`$GITHUB_OUTPUT` name -> summary attribute) this check contributes.
     outputs: Mapping[str, str] = field(default_factory=dict)
+    # Its own Prometheus samples, from its summary (`opsguard.report.prometheus` renders them).
+    metrics: Callable[[S], Sequence[Sample]] | None = None
 
     def summary_of(self, result: CheckResult) -> S | None:
         """The result's summary as this check's type (None when it does not fit: a result of
@@ -118,6 +143,7 @@ INTEGRITY = CheckSpec(
     "opsguard.integrity.check:run_configured",
     ("integrity",),
     {"integrity-failure-rate": "failure_rate"},
+    integrity_metrics.samples,
 )
 PRIVACY_SELF_TEST = CheckSpec(
     "privacy-self-test",
@@ -135,6 +161,7 @@ PRIVACY = CheckSpec(
     "opsguard.privacy.check:run_configured",
     ("privacy",),
     {"privacy-violations": "violations"},
+    privacy_metrics.samples,
 )
 RETENTION = CheckSpec(
     "retention",
@@ -144,14 +171,18 @@ RETENTION = CheckSpec(
     "opsguard.retention.check:run_configured",
     ("retention",),
     {"retention-candidates": "candidates"},
+    retention_metrics.samples,
 )
 FAULT = CheckSpec(
     "atomic-write-fault",
     fault_codes.FAULT_CODES,
     fault_summary.FaultSummary,
     fault_summary.key_figure,
-    "opsguard.fault.check:run_configured",
+    # In the catalog, not in `fault/`: the json payload's records take the integrity
+    # settings' field names and band table, and a guard package imports only `core`.
+    "opsguard.catalog:run_fault",
     ("fault",),
+    metrics=fault_metrics.samples,
 )
 
 # In run order: the default `nox` run, `opsguard run` and every view list them so.
@@ -201,8 +232,11 @@ CHECKS: Mapping[str, CheckSpec[Any]] = {
     check.name: check for guard in GUARDS.values() for check in guard.checks
 }
 _ALIASES = {alias: guard.name for guard in GUARDS.values() for alias in guard.aliases}
-SECTIONS: tuple[SectionSpec[Any], ...] = tuple(
-    guard.settings for guard in GUARDS.values() if guard.settings is not None
+# The pipeline's auto-run as its telemetry tells it (metrics); failures over the integrity window.
+AUTORUN: SectionSpec[AutorunConfig] = autorun_section("integrity.window_days")
+SECTIONS: tuple[SectionSpec[Any], ...] = (
+    *(guard.settings for guard in GUARDS.values() if guard.settings is not None),
+    AUTORUN,
 )
 # Every configuration setting: the shared ones, then each guard's.
 SETTINGS: tuple[Setting, ...] = (*CORE_SETTINGS, *(s for spec in SECTIONS for s in spec.settings))
@@ -215,13 +249,19 @@ def load_config(
     environ: Mapping[str, str] | None = None,
     overrides: Mapping[str, Any] | None = None,
     assignments: Sequence[str] = (),
+    warn: bool = True,
 ) -> Config:
     """The configuration of every guard: file, environment, `--set` and flags (see core.config).
 
     `overrides` maps keys (`"integrity.threshold"`) to values as flags produce
-    them; `assignments` are `KEY=VALUE` strings (`--set`).
+    them; `assignments` are `KEY=VALUE` strings (`--set`). The file used is
+    `config.source` and is logged (logger `opsguard`, INFO); when none was found
+    the defaults are used, and a `ConfigWarning` says so, with the resolved
+    default paths (a cron job started in `/` would read `/data/records`), unless
+    `warn=False` (the command line prints the same line itself). The band table
+    (`config.bands`) follows the same rule: the default table when no file sets one.
     """
-    return build_config(
+    config = build_config(
         config_file,
         cwd=cwd,
         environ=environ,
@@ -230,6 +270,35 @@ def load_config(
         sections=SECTIONS,
         check_name=guard_name,
     )
+    warning = no_file_warning(config)
+    if warning is None:
+        logging.getLogger("opsguard").info("opsguard: %s", source_line(config))
+    elif warn:
+        warnings.warn(warning, ConfigWarning, stacklevel=2)
+    return config
+
+
+def fault_records(config: Config) -> RecordShape:
+    """The records the fault harness's `json` payload makes: the integrity settings' field
+    names and band table (the harness itself may not read another guard's settings)."""
+    from .fault.payloads import RecordShape
+
+    integrity = INTEGRITY_SETTINGS.of(config)
+    fields = integrity.fields
+    return RecordShape(
+        date=fields.date,
+        schema_version=fields.schema_version,
+        score=fields.score,
+        band=fields.band,
+        bands=tuple((band.name, band.min, band.max) for band in integrity.bands.bands),
+    )
+
+
+def run_fault(config: Config, options: RunOptions) -> CheckResult:
+    """The fault harness as a whole run does it, with the configured record shape."""
+    from .fault.check import run_configured
+
+    return run_configured(config, options, records=fault_records(config))
 
 
 def check_spec(name: str) -> CheckSpec[Any] | None:

@@ -11,6 +11,17 @@ guard's last command:
 
     nox -s integrity -- fixtures/defects --as-of 2025-08-14
 
+Nox hands the posargs to every selected session. A session passes them on
+only when its command accepts them (checked in-process with that command's
+own parser, before anything runs); a session whose command does not accept
+them, while another opsguard session's command does, runs with the
+configuration and says so in one line. So `nox -s integrity
+atomic-write-fault -- --writer mypkg.io:save` tests that writer and leaves
+integrity as configured. Posargs that no opsguard command accepts (a typo)
+fail the session. Settings that several sessions of one run need belong in
+the configuration (`[tool.opsguard.fault] writer = "mypkg.io:save"`), not in
+posargs.
+
 A guard of several checks runs them in order: the privacy session runs its
 canary first, every time, so that a scanner that stopped catching leaks can
 never report "clean".
@@ -27,15 +38,18 @@ session through configuration or posargs instead of redefining it.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 try:
     import nox
 except ModuleNotFoundError:  # pragma: no cover - depends on the environment
     raise ModuleNotFoundError(
-        "opsguard.sessions needs Nox: install opsguard with its `nox` extra (see the README)"
+        "opsguard.sessions needs Nox: pip install 'opsguard-pipeline[nox]' (the `nox` extra; "
+        "see the README)"
     ) from None
 
 from .catalog import GUARDS, GuardSpec
@@ -56,6 +70,56 @@ def _opsguard(session: nox.Session, *args: str) -> None:
         session.run(sys.executable, "-m", "opsguard", *args, external=True, env=env)
 
 
+def _refusal(command: Sequence[str], posargs: Sequence[str]) -> str | None:
+    """Why `opsguard COMMAND POSARGS` would be a usage error, or None when it parses.
+
+    Parsed in-process with the command's own parser, so nothing runs; `--help`
+    counts as accepted.
+    """
+    from .cli import build_parser
+
+    argv = [*command, *posargs]
+    said = io.StringIO()
+    with contextlib.redirect_stderr(said), contextlib.redirect_stdout(io.StringIO()):
+        try:
+            build_parser(argv).parse_args(argv)
+        except SystemExit as exc:
+            if exc.code in (0, None):
+                return None
+            lines = [line for line in said.getvalue().splitlines() if line.strip()]
+            return lines[-1].partition("error: ")[2].removesuffix(" (see --help)") if lines else "?"
+    return None
+
+
+# Every command line an opsguard session ends with: the guards' last commands, report, gate.
+_SESSION_COMMANDS: tuple[tuple[str, ...], ...] = (
+    *(guard.checks[-1].command for guard in GUARDS.values()),
+    ("report",),
+    ("gate",),
+)
+
+
+def _posargs_for(session: nox.Session, command: Sequence[str]) -> list[str]:
+    """The posargs this session's command gets: all of them, or none (see the module doc)."""
+    posargs = list(session.posargs)
+    if not posargs:
+        return []
+    refused = _refusal(command, posargs)
+    if refused is None:
+        return posargs
+    if all(_refusal(other, posargs) for other in _SESSION_COMMANDS if other != tuple(command)):
+        session.error(
+            f"posargs {' '.join(posargs)!r}: not accepted by `opsguard {' '.join(command)}` "
+            f"({refused}) nor by any other opsguard session"
+        )
+    session.warn(
+        f"posargs are not for `opsguard {' '.join(command)}` ({refused}): {session.name} runs "
+        "with the configuration; put options that one session of several needs in "
+        "[tool.opsguard] (e.g. [tool.opsguard.fault] writer)"
+    )
+    return []
+
+
 def _guard_session(guard: GuardSpec) -> Callable[[nox.Session], None]:
     def run(session: nox.Session) -> None:
         # Start this Nox process's run if needed, and expect this guard's checks in it.
@@ -63,9 +127,10 @@ def _guard_session(guard: GuardSpec) -> Callable[[nox.Session], None]:
             os.environ[RUN_ID_ENV] = new_run_id()
         _started.extend(check.name for check in guard.checks if check.name not in _started)
         *first, last = guard.checks
+        posargs = _posargs_for(session, last.command)
         for check in first:
             _opsguard(session, *check.command)
-        _opsguard(session, *last.command, *session.posargs)
+        _opsguard(session, *last.command, *posargs)
 
     run.__doc__ = (
         f"{guard.help[:1].upper()}{guard.help[1:]} (posargs go to `opsguard {guard.command}`)."
@@ -89,10 +154,10 @@ for _guard in GUARDS.values():
 @nox.session(python=False)
 def report(session: nox.Session) -> None:
     """Every view of this run's results (terminal, report.md, summary.md, SARIF, JSON)."""
-    _opsguard(session, "report", *_expect(), *session.posargs)
+    _opsguard(session, "report", *_expect(), *_posargs_for(session, ("report",)))
 
 
 @nox.session(python=False)
 def gate(session: nox.Session) -> None:
     """The run's verdict: fails on a violation, a check that could not run, or a missing one."""
-    _opsguard(session, "gate", *_expect(), *session.posargs)
+    _opsguard(session, "gate", *_expect(), *_posargs_for(session, ("gate",)))

@@ -14,7 +14,7 @@ import importlib
 import os
 import sys
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from .._version import __version__
 from ..catalog import GUARDS
@@ -29,14 +29,33 @@ COMMANDS: dict[str, str] = {
     "run": "run every configured guard in one process and exit with the gate's code",
     **{guard.command: guard.help for guard in GUARDS.values()},
     "report": "render every view of the results: terminal, PR comment, summary, SARIF, JSON",
+    "metrics": "write this run's results and the auto-run's telemetry as a Prometheus textfile",
     "comment": "post report.md as the one sticky PR comment (create, update, or skip)",
     "gate": "exit 0 if every expected check of this run passed, 1 on a violation, "
     "2 if a check could not run or has no result",
 }
 
 
+_EXIT_CODES = (
+    "exit codes: 0 all checks passed; 1 a gate failed (a violation); "
+    "2 opsguard could not do its job (one line on stderr)"
+)
+
+
 class _Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line on stderr and exit 2."""
+    """argparse, but a usage error is one line on stderr and exit 2.
+
+    Every `--help` says the exit codes: a command whose description does not
+    (a check command) gets the common ones as its epilog.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        described = str(kwargs.get("description")).lower()
+        if kwargs.get("epilog") is None and not any(
+            words in described for words in ("exit codes", "exit 0", "exits 0")
+        ):
+            kwargs["epilog"] = _EXIT_CODES
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
         self.exit(EXIT_ERROR, f"{self.prog}: error: {message} (see --help)\n")
@@ -47,8 +66,7 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     parser = _Parser(
         prog="opsguard",
         description=__doc__.splitlines()[0],
-        epilog="exit codes: 0 all checks passed; 1 a gate failed (a violation); "
-        "2 opsguard could not do its job (one line on stderr)",
+        epilog=_EXIT_CODES,
     )
     parser.add_argument("--version", action="version", version=f"opsguard {__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)

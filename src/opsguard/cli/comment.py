@@ -20,7 +20,7 @@ from typing import Any
 
 from ..catalog import load_config
 from ..core.errors import OpsguardError
-from ..core.files import display_path
+from ..core.files import display_path, open_regular
 from ..deliver.comment import Level, Say, context_from_env, deliver_comment, fit_body
 from ..deliver.github import write_outputs
 from ..report import VIEWS
@@ -62,11 +62,12 @@ def register(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    config = load_config(args.config, overrides={"report.dir": args.report_dir})
+    config = load_config(args.config, overrides={"report.dir": args.report_dir}, warn=False)
     path = config.report.dir / REPORT_FILE
     shown = display_path(path.resolve(), Path.cwd().resolve())
     try:
-        text = path.read_text(encoding="utf-8")
+        with open_regular(path) as handle:  # a FIFO in its place must not hang the step
+            text = handle.read().decode("utf-8")
     except FileNotFoundError:
         raise OpsguardError(f"no {shown}: run `opsguard report` first") from None
     except (OSError, UnicodeDecodeError) as exc:

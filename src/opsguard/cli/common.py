@@ -13,7 +13,11 @@ delivers; it never decides a verdict itself.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
+import stat
 import sys
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,6 +27,7 @@ from ..core.config import (
     CORE_SETTINGS,
     Choice,
     Config,
+    ConfigWarning,
     Count,
     Day,
     Kind,
@@ -30,9 +35,13 @@ from ..core.config import (
     PathKind,
     PathsKind,
     Setting,
+    Switch,
     Timestamp,
+    no_file_warning,
+    source_line,
 )
 from ..core.errors import ConfigError, OpsguardError
+from ..core.files import printable, special_kind
 from ..core.result import EXIT_ERROR, EXIT_FAIL, EXIT_PASS, CheckResult
 from ..core.runs import current_run_id
 from ..deliver.results import execute, write_result
@@ -42,6 +51,7 @@ __all__ = [
     "AS_OF",
     "CORE",
     "DEFAULT_RESULTS_DIR",
+    "DOCS_URL",
     "EXIT_ERROR",
     "EXIT_FAIL",
     "EXIT_PASS",
@@ -50,9 +60,11 @@ __all__ = [
     "add_expect",
     "add_run_options",
     "add_settings",
+    "check_outputs",
     "expected_checks",
     "kind_type",
     "load",
+    "output_file",
     "results_dir_given",
     "run_check",
     "setting_overrides",
@@ -60,6 +72,12 @@ __all__ = [
 
 CORE = {setting.key: setting for setting in CORE_SETTINGS}
 DEFAULT_RESULTS_DIR = Path(CORE["results_dir"].default)
+# Where the documentation lives: the docs/ folder is not in the installed package.
+DOCS_URL = "https://github.com/org/opsguard"
+
+# `load` says it in one line of its own; a command that loads the configuration directly
+# (`comment`, which reads no data) must not print Python's two-line warning format instead.
+warnings.filterwarnings("ignore", category=ConfigWarning)
 
 
 def kind_type(kind: Kind, flag: str) -> Callable[[str], Any]:
@@ -85,12 +103,17 @@ def add_settings(command: argparse.ArgumentParser, *settings: Setting) -> None:
         if setting.flag is None:
             raise ValueError(f"setting {setting.key} has no flag")  # a programming error
         default = "" if setting.default is None else f"; default {_shown(setting.default)}"
+        # A switch alone means yes (`--explain`); `--explain no` still says no.
+        optional: dict[str, Any] = (
+            {"nargs": "?", "const": True} if isinstance(setting.kind, Switch) else {}
+        )
         command.add_argument(
             setting.flag,
             type=kind_type(setting.kind, setting.flag),
             metavar=_metavar(setting.kind),
             dest=_dest(setting),
             help=f"{setting.help} ({setting.key}{default})",
+            **optional,
         )
     known: tuple[Setting, ...] = command.get_default("settings_") or ()
     command.set_defaults(settings_=(*known, *settings))
@@ -120,6 +143,8 @@ def _metavar(kind: Kind) -> str:
         return "X"
     if isinstance(kind, Timestamp):
         return "TS"
+    if isinstance(kind, Switch):
+        return "yes|no"
     if isinstance(kind, PathKind | PathsKind):
         return "PATH"
     return "VALUE"
@@ -143,6 +168,15 @@ def add_run_options(command: argparse.ArgumentParser) -> None:
         "pyproject.toml with [tool.opsguard])",
     )
     add_settings(command, CORE["results_dir"])
+    # A command may add a `--verbose` of its own (retention lists kept files): with the
+    # same dest it replaces this one, and then also prints the configuration line.
+    for container in (command, *command._action_groups):
+        container.conflict_handler = "resolve"
+    command.add_argument(
+        "--verbose",
+        action="store_true",
+        help="also say which configuration file is used (on stderr)",
+    )
     command.add_argument(
         "--run-id",
         metavar="ID",
@@ -176,10 +210,10 @@ def add_common(command: argparse.ArgumentParser) -> None:
     add_run_options(command)
     command.add_argument(
         "--json",
-        type=Path,
+        type=output_file,
         metavar="OUT",
         dest="json_out",
-        help="also write the result JSON to OUT",
+        help="also write the result JSON to OUT (`-`: stdout, and the report goes to stderr)",
     )
     command.add_argument(
         "--max-findings",
@@ -205,12 +239,34 @@ def add_assignments(command: argparse.ArgumentParser) -> None:
 
 
 def load(args: argparse.Namespace) -> Config:
-    """The configuration this command line asks for: file, environment, `--set`, flags."""
-    return load_config(
+    """The configuration this command line asks for: file, environment, `--set`, flags.
+
+    `--verbose` prints which file is used; without a file, a command that reads the
+    configured data paths (no PATH given) always warns on stderr, naming the default paths,
+    so that a job started in the wrong directory is never silently pointed at them.
+    """
+    config = load_config(
         args.config,
         overrides=setting_overrides(args),
         assignments=getattr(args, "assignments", ()),
+        warn=False,
     )
+    if getattr(args, "verbose", False):
+        sys.stderr.write(f"opsguard: {source_line(config)}\n")
+    warning = no_file_warning(config)
+    if warning is not None and _reads_default_paths(args):
+        sys.stderr.write(f"opsguard: warning: {warning}\n")
+    return config
+
+
+def _reads_default_paths(args: argparse.Namespace) -> bool:
+    """True when the command reads the configured data paths: `run`, or a check given no PATH."""
+    if getattr(args, "command", None) == "run":
+        return True
+    if getattr(args, "self_test", False):
+        return False  # the privacy canary scans its own planted files
+    given = [getattr(args, name) for name in ("paths", "roots") if hasattr(args, name)]
+    return bool(given) and not any(given)
 
 
 def run_check(check: str, args: argparse.Namespace, body: Callable[[Config], CheckResult]) -> int:
@@ -220,19 +276,65 @@ def run_check(check: str, args: argparse.Namespace, body: Callable[[Config], Che
     check's `error` result and then re-raised for the CLI's one-line exit 2.
     """
     run_id = current_run_id(args.run_id)
-    try:
-        config = load(args)
-    except OpsguardError as exc:
-        error = CheckResult.could_not_run(check, str(exc), run_id=run_id)
-        write_result(error, results_dir_given(args), args.json_out, quiet=True)
-        raise
-    result = execute(
-        check,
-        lambda: body(config),
-        results_dir=config.results_dir,
-        run_id=run_id,
-        json_out=args.json_out,
-    )
-    color = use_color(sys.stdout)
-    sys.stdout.write(render_check(result, max_findings=args.max_findings, color=color))
+    # With data going to stdout (`--json -`), every line for people goes to stderr instead.
+    with _people_stream(check_outputs(args)):
+        try:
+            config = load(args)
+        except OpsguardError as exc:
+            error = CheckResult.could_not_run(check, str(exc), run_id=run_id)
+            write_result(error, results_dir_given(args), args.json_out, quiet=True)
+            raise
+        result = execute(
+            check,
+            lambda: body(config),
+            results_dir=config.results_dir,
+            run_id=run_id,
+            json_out=args.json_out,
+        )
+        color = use_color(sys.stdout)
+        sys.stdout.write(render_check(result, max_findings=args.max_findings, color=color))
     return result.exit_code
+
+
+# `-` as an output means stdout; /dev/stdout is written through (core.atomic), never replaced.
+STDOUT = Path("/dev/stdout")
+# The flags whose value is a file opsguard writes (argparse dests), for `check_outputs`.
+OUTPUT_DESTS = {"json_out": "--json", "plan_out": "--plan-out", "log": "--log"}
+
+
+def output_file(text: str) -> Path:
+    """An output flag's value as a path: `-` is stdout."""
+    return STDOUT if text == "-" else Path(text)
+
+
+def check_outputs(args: argparse.Namespace) -> bool:
+    """Refuse, before anything runs or prints, an output that can never be written.
+
+    A directory, a socket or a block device is never replaced (core.atomic);
+    at most one output may be stdout. Returns whether one is (then the lines
+    for people go to stderr, so that stdout holds only the data).
+    """
+    to_stdout = []
+    for dest, flag in OUTPUT_DESTS.items():
+        path = getattr(args, dest, None)
+        if path is None:
+            continue
+        if path == STDOUT:
+            to_stdout.append(flag)
+            continue
+        try:
+            mode = os.stat(path).st_mode
+        except OSError:
+            continue  # a new file: whether it can be made is known when it is written
+        kind = "directory" if stat.S_ISDIR(mode) else special_kind(mode)
+        if kind is not None and kind not in ("character device", "FIFO"):
+            raise OpsguardError(
+                f"{flag} {printable(str(path))}: not a regular file ({kind}); nothing was run"
+            )
+    if len(to_stdout) > 1:
+        raise OpsguardError(f"only one output can be stdout (-): {', '.join(to_stdout)}")
+    return bool(to_stdout)
+
+
+def _people_stream(data_on_stdout: bool) -> contextlib.AbstractContextManager[object]:
+    return contextlib.redirect_stdout(sys.stderr) if data_on_stdout else contextlib.nullcontext()

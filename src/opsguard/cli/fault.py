@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import os
-import sys
 from typing import Any
 
+from ..catalog import fault_records
 from ..core.config import Config
 from ..core.result import CheckResult
-from ..fault.check import check_fault
+from ..core.runs import RunOptions
+from ..fault.check import run_configured
 from ..fault.settings import FAULT
-from .common import add_common, add_settings, run_check
+from .common import DOCS_URL, add_common, add_settings, run_check
 
 
 def register(commands: Any) -> None:
@@ -19,9 +19,12 @@ def register(commands: Any) -> None:
         "fault",
         help="prove a writer crash-safe: error matrix, SIGKILL trials, kill at every syscall",
         description="Run the atomic-write fault harness against WRITER, a function "
-        "writer(path, data): injected I/O errors, random SIGKILLs with a concurrent reader, "
-        "a kill before each of its system calls (where strace is installed), and a negative "
-        "control that must be caught. See docs/fault.md.",
+        "writer(path, data) (data: bytes, str or a record dict, by --payload) or, with "
+        "--target directory, a factory(directory) of writer(data): injected I/O errors, random "
+        "SIGKILLs with a concurrent reader, a kill before each of its system calls (where "
+        "strace is installed), and a negative control that must be caught. A writer that "
+        "cannot be called so is exit 2. Without --writer or fault.writer it tests opsguard's "
+        f"own writer. Documentation: {DOCS_URL}/blob/main/docs/fault.md",
     )
     add_common(fault)
     add_settings(fault, *FAULT.settings)
@@ -29,11 +32,9 @@ def register(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if "" not in sys.path and os.getcwd() not in sys.path:
-        sys.path.insert(0, os.getcwd())  # --writer mymodule:write, as `python -m` would find it
+    # `--writer mymodule:write` is found in the working directory by `load_writer` itself.
     return run_check("atomic-write-fault", args, _check)
 
 
 def _check(config: Config) -> CheckResult:
-    settings = FAULT.of(config)
-    return check_fault(settings.writer, trials=settings.trials, seed=settings.seed)
+    return run_configured(config, RunOptions(), records=fault_records(config))

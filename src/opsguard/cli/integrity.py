@@ -7,12 +7,24 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import orjson
+
+from ..core.atomic import atomic_write, make_dirs_durable
 from ..core.config import Config
+from ..core.errors import OpsguardError
+from ..core.files import printable
 from ..core.result import CheckResult
 from ..integrity.check import check_integrity
-from ..integrity.fix import apply_remediation, describe_plan, describe_report, plan_remediation
+from ..integrity.fix import (
+    RemediationPlan,
+    apply_remediation,
+    describe_plan,
+    describe_report,
+    plan_document,
+    plan_remediation,
+)
 from ..integrity.settings import INTEGRITY
-from .common import AS_OF, add_common, add_settings, run_check
+from .common import AS_OF, add_common, add_settings, output_file, run_check
 
 _FLAGS = ("threshold", "window_days", "min_records", "duplicate_scope")
 
@@ -43,6 +55,13 @@ def register(commands: Any) -> None:
         help="rewrite mismatched bands and move corrupt and duplicate records to the "
         "quarantine, then check again (without it, the plan is only printed)",
     )
+    integrity.add_argument(
+        "--plan-out",
+        type=output_file,
+        metavar="FILE",
+        help="write the whole remediation plan as JSON to FILE (`-`: stdout); the terminal "
+        "shows at most --max-findings of its lines",
+    )
     integrity.set_defaults(run=run)
 
 
@@ -55,15 +74,34 @@ def _check(config: Config, args: argparse.Namespace) -> CheckResult:
     paths = list(args.paths) or list(config.paths.records)
     result = check_integrity(paths, config, as_of=args.as_of, cwd=cwd)
     plan = plan_remediation(result, config, cwd=cwd)
+    # Written before anything is printed or changed: a plan file that cannot be written is
+    # exit 2 with nothing done.
+    if args.plan_out is not None:
+        _write_plan(plan, args.plan_out)
+    limit = args.max_findings
+    more = "" if args.plan_out is not None else "; --plan-out FILE writes them all"
     # The remediation lines come first so that the verdict stays the last line.
     if args.fix:
         report = apply_remediation(plan, config)
-        _section("remediation applied (the check below ran after it)", describe_report(report))
+        lines = describe_report(report, limit=limit, more=more)
+        _section("remediation applied (the check below ran after it)", lines)
         if report.changed:
             result = check_integrity(paths, config, as_of=args.as_of, cwd=cwd)
     elif not plan.empty:
-        _section("remediation available: `opsguard integrity --fix` would", describe_plan(plan))
+        lines = describe_plan(plan, limit=limit, more=more)
+        _section("remediation available: `opsguard integrity --fix` would", lines)
     return result
+
+
+def _write_plan(plan: RemediationPlan, path: Path) -> None:
+    payload = orjson.dumps(
+        plan_document(plan), option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE
+    )
+    try:
+        make_dirs_durable(path.parent)
+        atomic_write(path, payload)
+    except OSError as exc:
+        raise OpsguardError(f"cannot write {printable(str(path))}: {exc.strerror or exc}") from None
 
 
 def _section(title: str, lines: list[str]) -> None:

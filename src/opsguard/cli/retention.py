@@ -9,11 +9,12 @@ from typing import Any
 
 from ..core.config import Config
 from ..core.errors import OpsguardError
+from ..core.files import printable
 from ..core.result import CheckResult
 from ..retention.check import check_retention, describe
 from ..retention.plan import read_plan, write_log, write_plan
 from ..retention.settings import RETENTION, RetentionRoot
-from .common import add_common, add_settings, run_check, setting_overrides
+from .common import add_common, add_settings, output_file, run_check, setting_overrides
 
 
 def register(commands: Any) -> None:
@@ -36,7 +37,10 @@ def register(commands: Any) -> None:
     )
     plans = retention.add_mutually_exclusive_group()
     plans.add_argument(
-        "--plan-out", type=Path, metavar="FILE", help="write the dry-run's candidates as a plan"
+        "--plan-out",
+        type=output_file,
+        metavar="FILE",
+        help="write the dry-run's candidates as a plan (`-`: stdout)",
     )
     plans.add_argument(
         "--plan",
@@ -46,9 +50,16 @@ def register(commands: Any) -> None:
         "unchanged (with --apply)",
     )
     retention.add_argument(
-        "--log", type=Path, metavar="FILE", help="write one JSON line per decision to FILE"
+        "--log",
+        type=output_file,
+        metavar="FILE",
+        help="write one JSON line per decision to FILE (`-`: stdout)",
     )
-    retention.add_argument("--verbose", action="store_true", help="list kept and skipped files too")
+    retention.add_argument(
+        "--verbose",
+        action="store_true",
+        help="list kept and skipped files too, and say which configuration file is used",
+    )
     retention.set_defaults(run=run)
 
 
@@ -79,11 +90,13 @@ def _check(config: Config, args: argparse.Namespace) -> CheckResult:
         plan=plan,
         record_kept=args.verbose or args.log is not None,
     )
+    # The files first: one that cannot be written is exit 2 with nothing printed before it.
+    if args.plan_out is not None:
+        write_plan(report, args.plan_out)
+    if args.log is not None:
+        write_log(report, args.log)
     listing = describe(report.roots, report.mode, report.now, verbose=args.verbose)
     sys.stdout.write("\n".join(listing) + "\n\n")
     if args.plan_out is not None:
-        write_plan(report, args.plan_out)
-        sys.stdout.write(f"plan written to {args.plan_out}\n\n")
-    if args.log is not None:
-        write_log(report, args.log)
+        sys.stdout.write(f"plan written to {printable(str(args.plan_out))}\n\n")
     return report.result

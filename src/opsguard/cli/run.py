@@ -6,6 +6,9 @@ it has run, so a run killed half-way leaves an error for each check it never
 reached), the terminal view of each is printed, and the exit code is the
 gate's over exactly these results. A check that cannot run does not stop the
 others: it becomes an `error` result and the run ends with exit 2.
+`--textfile PATH` also writes the run's metrics for node_exporter's textfile
+collector (`opsguard metrics`, docs/metrics.md); a textfile that cannot be
+written is exit 2.
 
 Environment variables that are set but empty are configuration errors (an
 empty `RETENTION_DAYS` must never mean "the default" to a pruning job), so a
@@ -24,6 +27,7 @@ from ..core.config import Count
 from ..core.errors import OpsguardError
 from ..core.result import CheckResult
 from ..core.runs import RunOptions, current_run_id, new_run_id
+from ..deliver.metrics import deliver_metrics
 from ..deliver.results import DID_NOT_FINISH, execute, write_result
 from ..report.terminal import TERMINAL_FINDINGS, render_check, use_color
 from .common import (
@@ -35,6 +39,7 @@ from .common import (
     results_dir_given,
 )
 from .gate import verdict
+from .metrics import add_textfile, say
 
 
 def register(commands: Any) -> None:
@@ -65,6 +70,7 @@ def register(commands: Any) -> None:
         metavar="N",
         help=f"findings shown per check (default {TERMINAL_FINDINGS}; all are in the JSON)",
     )
+    add_textfile(run_parser)
     add_assignments(run_parser)
     run_parser.set_defaults(run=run)
 
@@ -103,4 +109,11 @@ def run(args: argparse.Namespace) -> int:
         results.append(result)
     code, text = verdict(results)
     sys.stdout.write(f"opsguard run {run_id}: {text}\n")
+    if args.textfile is not None:
+        try:
+            say("run", deliver_metrics(results, config, textfile=args.textfile))
+        except OpsguardError as exc:
+            # The verdict stands in the results; the metrics that should show it do not.
+            sys.stderr.write(f"opsguard run: error: metrics not written: {exc}\n")
+            return EXIT_ERROR
     return code if results else EXIT_ERROR

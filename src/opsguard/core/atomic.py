@@ -14,6 +14,15 @@ replaced (the temp is staged beside that file, so the rename never crosses a
 filesystem) and the link itself stays, as `open(path, "w")` would behave. A
 dangling link creates the file it points to.
 
+Targets that are not regular files are never replaced: replacing `/dev/null`
+or a FIFO a reader waits on with a regular file (as root, a rename can) would
+break the system or the reader. A character device or a FIFO is written
+through instead (`--json /dev/stdout`, `--json /dev/null`, a pipe): opened
+without creating or truncating, every byte written, nothing to fsync or
+rename, so the atomic guarantee does not apply there. A FIFO with no reader is
+an error (`ENXIO`) rather than a wait. A directory, a socket or a block
+device is refused with `NotRegularTarget` before anything is written.
+
 Ownership is not copied: a file replaced by another user (root) becomes that
 user's. Windows is not supported (no directory fsync, weaker rename).
 """
@@ -21,19 +30,25 @@ user's. Windows is not supported (no directory fsync, weaker rename).
 from __future__ import annotations
 
 import contextlib
+import errno
 import io
+import operator
 import os
 import re
 import secrets
-from collections.abc import Iterable, Iterator
+import stat
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any, Literal, overload
 
 import orjson
 
+from .files import special_kind
+
 __all__ = [
     "TEMP_PATTERN",
     "TEMP_SUFFIX",
+    "NotRegularTarget",
     "atomic_open",
     "atomic_write",
     "atomic_write_json",
@@ -48,6 +63,14 @@ TEMP_SUFFIX = ".tmp"
 _NAME_ROOM = 255 - 18
 TEMP_PATTERN = re.compile(r"^\.(?P<name>.+)\.[0-9a-f]{12}\.tmp$")
 _OPEN_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+# A device or FIFO is opened as it is: never created, never truncated, never a controlling
+# terminal, and a FIFO without a reader fails at once (ENXIO) instead of blocking.
+_THROUGH_FLAGS = os.O_WRONLY | os.O_NOCTTY | os.O_CLOEXEC | os.O_NONBLOCK
+
+
+class NotRegularTarget(OSError):
+    """A target that is neither a regular file nor writable through (a directory, a
+    socket, a block device): it is never replaced."""
 
 
 def atomic_write(
@@ -70,6 +93,14 @@ def atomic_write(
     holds the new bytes, but their durability is not guaranteed.
     """
     payload = data.encode(encoding) if isinstance(data, str) else bytes(data)
+    through = _open_through(path)
+    if through is not None:
+        # Nothing to fsync (a pipe refuses it) and nothing to rename: write and close.
+        try:
+            _write_bytes(through, payload)
+        finally:
+            os.close(through)
+        return
     target = _resolve_target(path)
     temp, fd = _create_temp(target)
     try:
@@ -100,6 +131,9 @@ def atomic_write_many(
     renamed: set[Path] = set()
     try:
         for path, data in items:
+            # A batch stages every file before it replaces one; a device or FIFO has nothing
+            # to stage, so it has no place in one.
+            _refuse_special(path)
             target = _resolve_target(path)
             if target in seen:
                 raise ValueError(f"{path} is named twice in one batch")
@@ -153,6 +187,9 @@ def atomic_open(
     """
     if mode not in ("wb", "w"):
         raise ValueError(f"atomic_open supports modes 'wb' and 'w', not {mode!r}")
+    through = _open_through(path)
+    if through is not None:
+        return _through_open(through, mode, encoding)
     return _atomic_open(_resolve_target(path), mode, durable, encoding)
 
 
@@ -160,16 +197,7 @@ def atomic_open(
 def _atomic_open(target: Path, mode: str, durable: bool, encoding: str) -> Iterator[IO[Any]]:
     temp, fd = _create_temp(target)
     try:
-        try:
-            raw = io.FileIO(fd, "wb", closefd=True)
-        except BaseException:
-            os.close(fd)
-            raise
-        handle: IO[Any] = (
-            io.BufferedWriter(raw)
-            if mode == "wb"
-            else io.TextIOWrapper(io.BufferedWriter(raw), encoding=encoding, newline="")
-        )
+        handle = _handle(fd, mode, encoding)
         with handle:
             yield handle
             handle.flush()
@@ -183,13 +211,104 @@ def _atomic_open(target: Path, mode: str, durable: bool, encoding: str) -> Itera
         fsync_directory(target.parent)
 
 
-def atomic_write_json(path: str | os.PathLike[str], obj: object, *, durable: bool = True) -> None:
-    """`atomic_write` of `obj` as indented JSON (orjson) with a trailing newline."""
-    atomic_write(
-        path,
-        orjson.dumps(obj, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE),
-        durable=durable,
+@contextlib.contextmanager
+def _through_open(fd: int, mode: str, encoding: str) -> Iterator[IO[Any]]:
+    """Stream into a device or FIFO: what is written goes out as it is written."""
+    with _handle(fd, mode, encoding) as handle:
+        yield handle
+
+
+def _handle(fd: int, mode: str, encoding: str) -> IO[Any]:
+    """A buffered binary or text handle that owns `fd` (closed here if wrapping fails)."""
+    try:
+        raw = io.FileIO(fd, "wb", closefd=True)
+    except BaseException:
+        os.close(fd)
+        raise
+    if mode == "wb":
+        return io.BufferedWriter(raw)
+    return io.TextIOWrapper(io.BufferedWriter(raw), encoding=encoding, newline="")
+
+
+def atomic_write_json(
+    path: str | os.PathLike[str],
+    obj: object,
+    *,
+    durable: bool = True,
+    default: Callable[[Any], Any] | None = None,
+) -> None:
+    """`atomic_write` of `obj` as indented JSON (orjson) with a trailing newline.
+
+    A number of a type orjson does not take is written as the Python number it
+    stands for: numpy scalars (`numpy.float64`, `numpy.int64`, `numpy.bool_`,
+    through their `item()`) and any other int or float subclass (`__index__`,
+    `float()`), found by duck typing, so numpy is never imported. Anything else
+    goes to `default`, called as `json.dump` calls it (return something
+    serializable, or raise `TypeError`). `Decimal` is not guessed at: turning it
+    into a float loses digits, so it is `default`'s call. Nothing is written when
+    serializing fails.
+    """
+    payload = orjson.dumps(
+        obj,
+        default=_json_default(default),
+        option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE | orjson.OPT_SERIALIZE_NUMPY,
     )
+    atomic_write(path, payload, durable=durable)
+
+
+def _json_default(default: Callable[[Any], Any] | None) -> Callable[[Any], Any]:
+    def convert(value: Any) -> Any:
+        item = getattr(value, "item", None)
+        if callable(item) and hasattr(value, "dtype"):  # a numpy scalar, by its look
+            plain = item()
+            if isinstance(plain, bool | int | float):
+                return plain
+        if isinstance(value, float):
+            return float(value)  # a float subclass (orjson takes exact floats only)
+        if hasattr(value, "__index__") and not isinstance(value, bool):
+            return operator.index(value)  # an exact integer of another type
+        if default is not None:
+            return default(value)
+        raise TypeError(f"Type is not JSON serializable: {type(value).__name__}")
+
+    return convert
+
+
+def _open_through(path: str | os.PathLike[str]) -> int | None:
+    """A descriptor to write through when `path` is a character device or a FIFO; None when
+    it is a regular file or does not exist; `NotRegularTarget` for anything else."""
+    kind = _special(path)
+    if kind is None:
+        return None
+    if kind not in ("character device", "FIFO"):
+        raise NotRegularTarget(errno.EINVAL, f"not a regular file ({kind}); not replaced", path)
+    try:
+        fd = os.open(path, _THROUGH_FLAGS)
+    except OSError as exc:
+        if exc.errno == errno.ENXIO and kind == "FIFO":
+            raise OSError(errno.ENXIO, "a FIFO that nobody reads", path) from None
+        raise
+    # Blocking again, so that a full pipe makes the writes wait rather than fail.
+    os.set_blocking(fd, True)
+    return fd
+
+
+def _refuse_special(path: str | os.PathLike[str]) -> None:
+    kind = _special(path)
+    if kind is not None:
+        raise NotRegularTarget(errno.EINVAL, f"not a regular file ({kind}); not replaced", path)
+
+
+def _special(path: str | os.PathLike[str]) -> str | None:
+    """What `path` (symlinks followed) is when it exists and is not a regular file."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return None  # a new file (or a dangling link, whose target is created)
+    if stat.S_ISREG(mode):
+        return None
+    # Symlinks are followed, so what is neither a file nor special is a directory.
+    return special_kind(mode) or "directory"
 
 
 def _resolve_target(path: str | os.PathLike[str]) -> Path:
@@ -201,13 +320,17 @@ def _resolve_target(path: str | os.PathLike[str]) -> Path:
 def _write_all(fd: int, payload: bytes, durable: bool) -> None:
     """Write every byte (looping over short writes), fsync if durable, close the fd."""
     try:
-        view = memoryview(payload)
-        while view:
-            view = view[os.write(fd, view) :]
+        _write_bytes(fd, payload)
         if durable:
             os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _write_bytes(fd: int, payload: bytes) -> None:
+    view = memoryview(payload)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 def _create_temp(target: Path) -> tuple[Path, int]:

@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from .errors import ConfigError
+from .files import printable
 from .runs import RUN_ID_ENV
 
 __all__ = [
@@ -50,6 +51,7 @@ __all__ = [
     "DEBUG_ENV",
     "Choice",
     "Config",
+    "ConfigWarning",
     "Count",
     "Kind",
     "Number",
@@ -60,6 +62,7 @@ __all__ = [
     "ReportConfig",
     "SectionSpec",
     "Setting",
+    "Switch",
     "Text",
     "Timestamp",
     "Values",
@@ -67,7 +70,9 @@ __all__ = [
     "build_config",
     "env_names",
     "find_config_file",
+    "no_file_warning",
     "settings_table",
+    "source_line",
     "suggest",
     "table_items",
 ]
@@ -192,6 +197,29 @@ class Text(Kind):
         return self.from_value(text, where, base)
 
 
+_SWITCH_WORDS: Mapping[str, bool] = {
+    **dict.fromkeys(("yes", "true", "on", "1"), True),
+    **dict.fromkeys(("no", "false", "off", "0"), False),
+}
+
+
+@dataclass(frozen=True)
+class Switch(Kind):
+    """On or off: a TOML boolean, or `yes`/`no`, `true`/`false`, `on`/`off`, `1`/`0` as text.
+
+    As a flag it takes an optional value: `--explain` alone means yes.
+    """
+
+    description = "yes or no"
+
+    def from_value(self, value: Any, where: str, base: Path) -> bool:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lower() in _SWITCH_WORDS:
+            return _SWITCH_WORDS[value.strip().lower()]
+        raise ConfigError(f"{where}: expected yes or no, got {value!r}")
+
+
 @dataclass(frozen=True)
 class Choice(Kind):
     """One of a fixed set of words; a typo gets the closest one suggested."""
@@ -285,7 +313,7 @@ class Timestamp(Kind):
         if isinstance(value, datetime):
             if value.tzinfo is None:
                 raise ConfigError(f"{where}: the timestamp needs a time zone (e.g. Z or +00:00)")
-            return value
+            return _in_range(value, where)
         raise ConfigError(f"{where}: expected an ISO 8601 timestamp, got {value!r}")
 
     def from_text(self, text: str, where: str, base: Path) -> datetime:
@@ -295,13 +323,28 @@ class Timestamp(Kind):
                 micros = int(Decimal(stripped) * 1_000_000)
                 return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=micros)
             moment = datetime.fromisoformat(stripped.replace("Z", "+00:00"))
-        except (ValueError, OverflowError, InvalidOperation):
+        except OverflowError:
+            raise ConfigError(
+                f"{where}: out of range: a timestamp must lie in the years 1 to 9999"
+            ) from None
+        except (ValueError, InvalidOperation):
             raise ConfigError(
                 f"{where}: expected an ISO 8601 timestamp with a zone or Unix seconds, got {text!r}"
             ) from None
         if moment.tzinfo is None:
             raise ConfigError(f"{where}: the timestamp needs a time zone (e.g. Z or +00:00)")
-        return moment
+        return _in_range(moment, where)
+
+
+def _in_range(moment: datetime, where: str) -> datetime:
+    """`moment`, if it is also a valid moment in UTC (0001-01-01T00:00+14:00 is not)."""
+    try:
+        moment.astimezone(UTC)
+    except OverflowError:
+        raise ConfigError(
+            f"{where}: out of range: a timestamp must lie in the years 1 to 9999"
+        ) from None
+    return moment
 
 
 @dataclass(frozen=True)
@@ -475,6 +518,12 @@ class Config:
     checks: tuple[str, ...] | None = None
     sections: Mapping[str, Any] = field(default_factory=dict)
     _exports: Mapping[str, tuple[str, str]] = field(default_factory=dict, repr=False)
+    # Where each key that was not left at its default came from (`Values.origin`).
+    origins: Mapping[str, str] = field(default_factory=dict, repr=False)
+
+    def origin(self, key: str) -> str:
+        """Where a key's value came from: a file key, a variable, a flag, or `default`."""
+        return self.origins.get(key, "default")
 
     def with_sections(self, **sections: Any) -> Config:
         """A copy with some sections replaced (`config.with_sections(privacy=...)`), for tests."""
@@ -554,10 +603,16 @@ def build_config(
     if config_file is None and environ.get(CONFIG_ENV):
         config_file = environ[CONFIG_ENV]
     if config_file is not None:
-        source: Path | None = (cwd / config_file).resolve()
-        if source is None or not source.is_file():
-            kind = "is a directory" if source and source.is_dir() else "not found"
-            raise ConfigError(f"config file {kind}: {config_file}")
+        resolved = (cwd / config_file).resolve()
+        if not resolved.is_file():
+            if resolved.is_dir():
+                kind = "is a directory"
+            elif resolved.exists():
+                kind = "is not a regular file"  # a FIFO would block the read forever
+            else:
+                kind = "not found"
+            raise ConfigError(f"config file {kind}: {printable(str(config_file))}")
+        source: Path | None = resolved
     else:
         source = find_config_file(cwd)
 
@@ -620,6 +675,51 @@ def build_config(
         report=ReportConfig(dir=values["report.dir"], max_findings=values["report.max_findings"]),
         sections=built,
         _exports=exports,
+        origins=origins,
+    )
+
+
+class ConfigWarning(UserWarning):
+    """No configuration file was found, so opsguard's defaults are in use.
+
+    `opsguard.load_config()` warns with it (filter it with `warnings` where the
+    defaults are meant); the command line prints the same line on stderr.
+    """
+
+
+# The settings whose default, taken in the wrong directory, reads or prunes the wrong data.
+_PATH_KEYS = ("paths.records", "paths.telemetry", "paths.quarantine")
+
+
+def source_line(config: Config) -> str:
+    """`using /path/pyproject.toml`, or that no file was used: what `--verbose` prints."""
+    if config.source is not None:
+        return f"using {printable(str(config.source))}"
+    return f"using no configuration file (none in {printable(str(config.root))} or above)"
+
+
+def no_file_warning(config: Config) -> str | None:
+    """The one line that says no configuration file was found and which path defaults are in
+    use (resolved, so a cron job run from `/` shows `/data/records`); None when a file was,
+    or when every path was named another way (environment, `--set`): then no default can
+    point at the wrong data."""
+    if config.source is not None:
+        return None
+    values = {
+        "paths.records": config.paths.records,
+        "paths.telemetry": config.paths.telemetry,
+        "paths.quarantine": (config.paths.quarantine,),
+    }
+    defaulted = [
+        f"{key.removeprefix('paths.')} {', '.join(printable(str(p)) for p in values[key])}"
+        for key in _PATH_KEYS
+        if key not in config.origins
+    ]
+    if not defaulted:
+        return None
+    return (
+        "no configuration file (opsguard.toml, or pyproject.toml with [tool.opsguard]) in "
+        f"{printable(str(config.root))} or above: using the defaults ({'; '.join(defaulted)})"
     )
 
 
@@ -629,6 +729,11 @@ def _read_toml(path: Path) -> dict[str, Any]:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: not UTF-8 (byte {exc.start})") from None
+    except ValueError:
+        # tomllib reads integers with int(), which refuses more than 4300 digits.
+        raise ConfigError(f"{path}: invalid TOML: an integer too long to read") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
 
@@ -675,7 +780,13 @@ def _from_env(
         if name not in names:
             if name.startswith("OPSGUARD_") and name not in _RESERVED_ENV:
                 known = [n for n in names if n.startswith("OPSGUARD_")] + sorted(_RESERVED_ENV)
-                raise ConfigError(f"environment variable {name}: unknown{suggest(name, known)}")
+                # Compared without the prefix every name shares, or OPSGUARD_FOO would
+                # look like OPSGUARD_CONFIG.
+                close = suggest(
+                    name.removeprefix("OPSGUARD_"), [n.removeprefix("OPSGUARD_") for n in known]
+                )
+                hint = close.replace(" (did you mean '", " (did you mean 'OPSGUARD_", 1)
+                raise ConfigError(f"environment variable {name}: unknown{hint}")
             continue
         where = f"environment variable {name}"
         if not text.strip():
@@ -701,7 +812,12 @@ def _from_assignments(
             raise ConfigError(f"--set {key}: unknown key{suggest(key, list(settings))}")
         try:
             value: Any = tomllib.loads(f"value = {text}")["value"]
-        except tomllib.TOMLDecodeError:
+        except ValueError as exc:
+            if not isinstance(exc, tomllib.TOMLDecodeError):  # an integer of 4300+ digits
+                raise ConfigError(
+                    f"--set {key}: must be {settings[key].kind.description}, "
+                    "got an integer too long to read"
+                ) from None
             # A bare word or path (`--set paths.records=data/records`): read it as text.
             raw[key] = _Raw(text, f"--set {key}", cwd, text=settings[key].kind.text)
             continue

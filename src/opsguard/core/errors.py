@@ -17,7 +17,15 @@ class ConfigError(OpsguardError):
 
 
 class InvalidSchemaVersion(ValueError):
-    """A `schema_version` value that cannot be normalized."""
+    """A `schema_version` value that cannot be normalized.
+
+    The message quotes the value (a caller's own); `reason` is the message without
+    it, for a check that must not echo the data it reads (`core.values`).
+    """
+
+    def __init__(self, message: str, *, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = message if reason is None else reason
 
 
 class ScoreError(ValueError):

@@ -8,16 +8,25 @@
 - `element_lines`/`element_spans` find the line and byte span of each
   element of a JSON array (orjson gives no positions): integrity reports
   lines with them and its remediation cuts records out by span.
+- `open_regular` is the one way a guard opens a file to read: it never
+  blocks on a FIFO or opens a device, whatever was discovered before.
+- `json_problem` says in plain words, at a line and column of the bytes
+  given, why orjson refused them; `duplicate_keys` finds the keys an object
+  holds more than once (orjson keeps the last and says nothing).
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import stat
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
+
+import orjson
 
 from .errors import OpsguardError
 
@@ -25,16 +34,31 @@ __all__ = [
     "BOM",
     "JSON_TOKEN",
     "NON_SPACE",
+    "OTHER_BOMS",
     "Discovery",
+    "JsonProblem",
+    "NotRegularFile",
     "discover_files",
     "display_path",
+    "duplicate_keys",
     "element_lines",
     "element_spans",
+    "json_problem",
+    "open_regular",
     "printable",
     "special_kind",
+    "unprintable",
 ]
 
 BOM = b"\xef\xbb\xbf"
+# Byte order marks of the encodings JSON is not written in, longest first (UTF-32LE
+# starts with UTF-16LE's mark).
+OTHER_BOMS: tuple[tuple[bytes, str], ...] = (
+    (b"\xff\xfe\x00\x00", "UTF-32"),
+    (b"\x00\x00\xfe\xff", "UTF-32"),
+    (b"\xff\xfe", "UTF-16"),
+    (b"\xfe\xff", "UTF-16"),
+)
 
 
 def printable(text: str) -> str:
@@ -59,7 +83,37 @@ def _escape(char: str) -> str:
         return f"\\x{code - 0xDC00:02x}"
     if char.isprintable():
         return char
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+    # `\xNN` is kept for the C0 controls and DEL; every other character gets `\uNNNN`
+    # (C1 controls included) or `\UNNNNNNNN`, so `\x80`..`\xff` always mean an
+    # undecodable byte and `unprintable` can turn every shown name back into the name.
+    if code < 0x80:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+
+
+_ESCAPE = re.compile(r"\\(?:\\|x([0-9a-f]{2})|u([0-9a-f]{4})|U([0-9a-f]{8}))")
+
+
+def unprintable(shown: str) -> str:
+    """The name `printable` showed as `shown`: the inverse of `printable`.
+
+    Remediation reads a finding's path back into the file it names, so a file
+    whose name needed escaping can still be fixed. Text that `printable` could
+    not have produced is returned as it is.
+    """
+    if "\\" not in shown:
+        return shown
+
+    def one(match: re.Match[str]) -> str:
+        byte, char = match.group(1), match.group(2) or match.group(3)
+        if byte is not None:
+            code = int(byte, 16)
+            return chr(code) if code < 0x80 else chr(0xDC00 + code)
+        if char is not None:
+            return chr(int(char, 16))
+        return "\\"
+
+    return _ESCAPE.sub(one, shown)
 
 
 def display_path(path: Path, cwd: Path) -> str:
@@ -267,3 +321,168 @@ def element_spans(data: bytes) -> list[tuple[int, int]]:
         elif depth == 0:
             return []  # a top-level string
     return spans
+
+
+class NotRegularFile(OSError):
+    """A path to read that is not a regular file (a FIFO, socket, device or directory)."""
+
+
+def open_regular(path: Path) -> BinaryIO:
+    """Open `path` for reading if it is a regular file (symlinks to one are followed).
+
+    `O_NONBLOCK` makes opening a FIFO return at once instead of waiting for a
+    writer; the descriptor is then checked and anything but a regular file is
+    closed unread (`NotRegularFile`). Discovery already refuses special files;
+    this closes the gap of a file replaced by one in between.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY)
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            kind = special_kind(mode) or ("directory" if stat.S_ISDIR(mode) else "unknown kind")
+            raise NotRegularFile(errno.EINVAL, f"not a regular file ({kind})", str(path))
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+@dataclass(frozen=True, slots=True)
+class JsonProblem:
+    """Why some bytes are not JSON, and where: a line and column of those bytes.
+
+    `line` and `column` are 1-based (the column counts characters), `offset`
+    is the 0-based byte offset; `reason` is plain words and never quotes the data.
+    """
+
+    line: int
+    column: int
+    offset: int
+    reason: str
+
+    def at(self, line_base: int = 0, offset_base: int = 0) -> str:
+        """`reason at line L, column C (byte B)`, with the bytes starting at line `line_base + 1`
+        and byte `offset_base` of their file."""
+        return (
+            f"{self.reason} at line {line_base + self.line}, column {self.column} "
+            f"(byte {offset_base + self.offset})"
+        )
+
+
+def json_problem(data: bytes, exc: orjson.JSONDecodeError) -> JsonProblem:
+    """What is wrong with `data`, which orjson refused with `exc`, at the file's own positions.
+
+    orjson reports invalid UTF-8 at the start of the input and counts its
+    positions in characters of its own view; this finds the first bad byte,
+    and turns the position into a line, a column and a byte offset of `data`.
+    """
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        prefix = data[: error.start].decode("utf-8")
+        line, column = _line_column(prefix)
+        return JsonProblem(line, column, error.start, "invalid UTF-8")
+    pos = min(max(exc.pos, 0), len(text))
+    if "end of data" in exc.msg:
+        # Where the data stops, not past the whitespace after it: the last line it reached.
+        pos = min(pos, len(text.rstrip()))
+    prefix = text[:pos]
+    line, column = _line_column(prefix)
+    return JsonProblem(line, column, len(prefix.encode("utf-8")), _plain(exc.msg, text, pos))
+
+
+def _line_column(prefix: str) -> tuple[int, int]:
+    return prefix.count("\n") + 1, len(prefix) - (prefix.rfind("\n") + 1) + 1
+
+
+def _plain(message: str, text: str, pos: int) -> str:
+    """orjson's message in a user's words (orjson never quotes the input; neither does this)."""
+    here = text[pos : pos + 9]
+    signed = text[pos - 1 : pos] in ("-", "+")
+    if here.startswith("NaN") or (signed and here.startswith("NaN")):
+        return "NaN is not JSON"
+    if here.startswith("Infinity"):
+        return "Infinity is not JSON"
+    if here[:1] == "\x00":
+        return "a NUL byte"
+    if here[:1] == "'":
+        return "a single-quoted string (JSON strings use double quotes)"
+    plain = (
+        ("unexpected end of data", "the data ends inside a value (truncated?)"),
+        ("input data is empty", "no JSON value (empty)"),
+        ("Input is a zero-length", "no JSON value (empty)"),
+        ("unexpected content after document", "more data after the end of the JSON value"),
+        ("unexpected control character", "an unescaped control character inside a string"),
+        ("trailing comma", "a trailing comma"),
+        ("expected a string key", "expected a key in double quotes"),
+        ("expected ':'", "expected ':' after a key"),
+        ("invalid literal", "an invalid literal (JSON has true, false and null)"),
+        ("number is infinity", "a number too large for a double"),
+        ("no digit after sign", "a sign without a number"),
+        ("leading zero", "a number with a leading zero"),
+        ("unexpected character", "an unexpected character where a value was expected"),
+    )
+    for start, words in plain:
+        if start in message:
+            return words
+    return message
+
+
+class _Container:
+    """An open object or array while `duplicate_keys` scans: where it is, what it has seen."""
+
+    __slots__ = ("index", "is_object", "key", "keys", "pointer")
+
+    def __init__(self, pointer: str, is_object: bool) -> None:
+        self.pointer = pointer
+        self.is_object = is_object
+        self.keys: dict[str, int] = {}
+        self.key = ""
+        self.index = 0
+
+    def child_pointer(self) -> str:
+        segment = self.key if self.is_object else str(self.index)
+        return f"{self.pointer}/{_escape_segment(segment)}"
+
+
+def duplicate_keys(data: bytes) -> list[tuple[str, int]]:
+    """Each key that an object of `data` holds more than once: (pointer, occurrences).
+
+    `data` must be a document orjson has parsed (orjson keeps a repeated key's
+    last value and says nothing). Pointers are RFC 6901 (`/3/score`); keys
+    are decoded, so `"\\u0073core"` and `"score"` are the same key. One token
+    scan, the one every position scanner here uses.
+    """
+    stack: list[_Container] = []
+    counts: dict[str, int] = {}
+    expect_key = False
+    for match in JSON_TOKEN.finditer(data):
+        token = match.group()
+        first = token[:1]
+        if first in (b"{", b"["):
+            pointer = stack[-1].child_pointer() if stack else ""
+            expect_key = first == b"{"
+            stack.append(_Container(pointer, expect_key))
+        elif first in (b"}", b"]"):
+            if stack:
+                stack.pop()
+            expect_key = False
+        elif first == b"," and stack:
+            if stack[-1].is_object:
+                expect_key = True
+            else:
+                stack[-1].index += 1
+        elif first == b'"' and expect_key:
+            expect_key = False
+            container = stack[-1]
+            key = orjson.loads(token)
+            seen = container.keys[key] = container.keys.get(key, 0) + 1
+            container.key = key
+            if seen > 1:
+                counts[f"{container.pointer}/{_escape_segment(key)}"] = seen
+    return list(counts.items())
+
+
+def _escape_segment(key: str) -> str:
+    return key.replace("~", "~0").replace("/", "~1")

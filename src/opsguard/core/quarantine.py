@@ -27,6 +27,7 @@ from .atomic import (
     fsync_directory,
     make_dirs_durable,
 )
+from .files import printable
 
 __all__ = [
     "SIDECAR_SUFFIX",
@@ -144,7 +145,8 @@ def _write_sidecar(
         sidecar,
         {
             "schema": SIDECAR_SCHEMA,
-            "original": original,
+            # Escaped as every stored name is: a name that is not UTF-8 cannot go into JSON.
+            "original": printable(original),
             "reason": reason,
             "codes": list(codes),
             "quarantined_at": _iso(clock),

@@ -20,6 +20,7 @@ from pathlib import Path
 from ..catalog import CHECK_ORDER
 from ..core.atomic import atomic_write, make_dirs_durable
 from ..core.errors import OpsguardError
+from ..core.files import open_regular, printable
 from ..core.result import CheckResult, ResultFileError
 
 __all__ = [
@@ -57,7 +58,7 @@ def collect_run(
     run, is an `OpsguardError`.
     """
     if not results_dir.is_dir() and not expect:
-        raise OpsguardError(f"results directory not found: {results_dir}")
+        raise OpsguardError(f"results directory not found: {printable(str(results_dir))}")
     # With the expected checks known, a run that wrote nothing at all is still reported:
     # every expected check is then "no result from this run".
     found = _read_all(results_dir) if results_dir.is_dir() else []
@@ -77,10 +78,12 @@ def collect_run(
     for check in missing:
         results[check] = CheckResult.could_not_run(check, MISSING_REASON, run_id=run_id)
     if not results:
+        shown = printable(str(results_dir))
         if not found:
-            raise OpsguardError(f"no result files in {results_dir}: run a check first")
+            raise OpsguardError(f"no result files in {shown}: run a check first")
         raise OpsguardError(
-            f"no results from run {run_id} in {results_dir} ({stale} from other runs ignored)"
+            f"no results from run {printable(str(run_id))} in {shown} "
+            f"({stale} from other runs ignored)"
         )
     ordered = tuple(results[name] for name in sorted(results, key=_order))
     return RunResults(run_id, ordered, missing, stale)
@@ -97,12 +100,13 @@ def _read_all(results_dir: Path) -> list[tuple[float, CheckResult]]:
         if not path.is_file():
             continue
         try:
-            raw = path.read_bytes()
+            with open_regular(path) as handle:
+                raw = handle.read()
             mtime = path.stat().st_mtime
         except OSError as exc:
-            raise OpsguardError(f"{path}: cannot read: {exc.strerror}") from None
+            raise OpsguardError(f"{printable(str(path))}: cannot read: {exc.strerror}") from None
         try:
-            found.append((mtime, CheckResult.from_json(raw, source=str(path))))
+            found.append((mtime, CheckResult.from_json(raw, source=printable(str(path)))))
         except ResultFileError as exc:
             raise OpsguardError(str(exc)) from None
     return found
@@ -130,7 +134,9 @@ def write_result(
             atomic_write(output, payload)
         except OSError as exc:
             if not quiet:
-                raise OpsguardError(f"cannot write {output}: {exc.strerror or exc}") from None
+                raise OpsguardError(
+                    f"cannot write {printable(str(output))}: {exc.strerror or exc}"
+                ) from None
 
 
 def execute(

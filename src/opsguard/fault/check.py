@@ -4,7 +4,10 @@ Hand-written because no library does this: crash-consistency research tools
 (ALICE, CrashMonkey, LazyFS) need kernel modules, FUSE or root, and the
 atomic-write libraries ship no fault tests a user could run against their own
 writer. This check takes any `writer(path, data)` (opsguard's `atomic_write`
-by default) and runs four parts over it, each in its own module:
+by default), or a factory of writers that name their own files (a
+`RecordStore`), with a payload of bytes, text or JSON records (`subject.py`,
+`payloads.py`; a writer that cannot be called so is exit 2 before anything
+runs), and runs four parts over it, each in its own module:
 
 1. the error matrix (`fault_matrix`): ENOSPC, EIO, EDQUOT and EACCES injected
    into open, write, fsync, replace and the directory fsync;
@@ -13,8 +16,9 @@ by default) and runs four parts over it, each in its own module:
 3. kill at every syscall (`fault_syscall`): strace kills one write before each
    of its system calls in turn, and checks the calls' order (skipped, not
    failed, where strace is not installed);
-4. a negative control: the crash trials against `naive_write`, which must be
-   caught. A harness that cannot see corruption would pass every writer.
+4. a negative control: the crash trials against `naive_write`, with the same
+   payload, which must be caught. A harness that cannot see corruption would
+   pass every writer.
 
 Limits (docs/fault.md): a SIGKILL keeps the page cache, so this proves
 atomicity against process death, not durability against power loss; that
@@ -24,24 +28,30 @@ needs a VM or a FUSE file system that drops unsynced data.
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import secrets
 import shutil
+import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from ..core.config import Config
 from ..core.errors import OpsguardError
+from ..core.files import printable
 from ..core.result import CheckResult, Finding, Severity
 from ..core.runs import RunOptions
 from .codes import FAULT_CODES
 from .crash import CrashReport, run_crash_trials
 from .matrix import MatrixCase, run_matrix
+from .payloads import RecordShape, make_payload
 from .settings import DEFAULT_TRIALS, DEFAULT_WRITER, FAULT
+from .subject import Subject, prepare
 from .summary import FaultSummary, NegativeControl
 from .syscall import SyscallReport, run_syscall_kills
 from .versions import Writer
@@ -61,23 +71,33 @@ NEGATIVE_CONTROL_TRIALS = 50
 _FINDINGS_PER_CODE = 10  # the summary keeps the full counts
 
 
-def naive_write(path: str | os.PathLike[str], data: bytes) -> None:
+def naive_write(path: str | os.PathLike[str], data: bytes | str | Mapping[str, Any]) -> None:
     """DELIBERATELY UNSAFE: truncate the target in place, then write. Never use it for data.
 
     The harness's negative control: a reader or a crash between the truncation
     and the end of the write sees an empty or partial file. Public so that
     `opsguard fault --writer opsguard.fault.check:naive_write` shows what a
-    failing run looks like.
+    failing run looks like. Takes every payload: text is written as UTF-8, a
+    record as JSON.
     """
+    if isinstance(data, Mapping):
+        data = json.dumps(dict(data))
     with open(path, "wb") as fh:
-        fh.write(data)
+        fh.write(data.encode("utf-8") if isinstance(data, str) else data)
 
 
 def load_writer(spec: str) -> Writer:
-    """The callable named by `MODULE:FUNCTION` (the function may be dotted: `mod:Class.method`)."""
+    """The callable named by `MODULE:FUNCTION` (the function may be dotted: `mod:Class.method`).
+
+    Modules in the working directory are found, as `python -m` finds them: the
+    working directory joins `sys.path` (and so the strace child's path too), for
+    `opsguard fault`, `opsguard run`, the Action and the Nox session alike.
+    """
     module_name, colon, attribute = spec.partition(":")
     if not colon or not module_name.strip() or not attribute.strip():
         raise OpsguardError(f"writer {spec!r}: expected MODULE:FUNCTION, e.g. {DEFAULT_WRITER}")
+    if "" not in sys.path and os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
     try:
         target: Any = importlib.import_module(module_name)
     except Exception as exc:  # ImportError, or whatever the module raises while importing
@@ -99,17 +119,24 @@ def load_writer(spec: str) -> Writer:
 
 
 def check_fault(
-    writer: str | Writer = DEFAULT_WRITER,
+    writer: str | Callable[..., object] = DEFAULT_WRITER,
     *,
     trials: int = DEFAULT_TRIALS,
     seed: int | None = None,
     negative_trials: int | None = None,
+    payload: str = "bytes",
+    target: str = "file",
+    records: RecordShape | None = None,
 ) -> CheckResult:
     """Run the four parts against `writer` (a callable or a MODULE:FUNCTION spec).
 
     `trials` crash trials, `negative_trials` (default min(trials, 50)) for the
     negative control, `seed` for the sizes and kill moments (random when None;
-    it is in the summary so a run can be repeated).
+    it is in the summary so a run can be repeated). `payload` is `bytes`,
+    `text` or `json` (records of the `records` shape, or generic objects);
+    `target` is `file` (`writer(path, data)`) or `directory` (`writer` is a
+    factory: `factory(directory)` returns `writer(data)` or an object with
+    `write(data)`). A writer that cannot be called so raises `OpsguardError`.
     """
     started = time.perf_counter()
     if trials < 1:
@@ -119,16 +146,21 @@ def check_fault(
         function = load_writer(writer)
     else:
         spec, function = _spec_of(writer), writer
-    shown = spec or _name_of(function)
+    shown = printable(spec or _name_of(function))
     seed = secrets.randbelow(2**32) if seed is None else seed
     if negative_trials is None:
         negative_trials = min(trials, NEGATIVE_CONTROL_TRIALS)
+    try:
+        mode = make_payload(payload, seed, records)
+    except ValueError as exc:
+        raise OpsguardError(str(exc)) from None
+    subject = prepare(function, mode, target, shown)
 
-    cases = run_matrix(function)
+    cases = run_matrix(subject)
     with tempfile.TemporaryDirectory(prefix="opsguard-fault-") as scratch:
         root = Path(scratch)
         (root / "crash").mkdir()
-        crash = run_crash_trials(function, trials, seed, root / "crash")
+        crash = run_crash_trials(subject, trials, seed, root / "crash")
         strace = shutil.which("strace")
         if strace is None:
             syscalls = SyscallReport(skipped="strace not found")
@@ -136,9 +168,14 @@ def check_fault(
             syscalls = SyscallReport(skipped="the writer is not importable as MODULE:FUNCTION")
         else:
             (root / "syscall").mkdir()
-            syscalls = run_syscall_kills(spec, root / "syscall", strace)
+            syscalls = run_syscall_kills(spec, root / "syscall", strace, subject=subject)
         (root / "negative").mkdir()
-        control = run_crash_trials(naive_write, max(negative_trials, 1), seed, root / "negative")
+        # The control gets the same payload, into one file: what it proves is that this
+        # machine and this oracle see a torn write.
+        control_subject = Subject(naive_write, mode)
+        control = run_crash_trials(
+            control_subject, max(negative_trials, 1), seed, root / "negative"
+        )
 
     findings = _findings(shown, cases, crash, syscalls, control)
     errors = [f for f in findings if f.severity == "error"]
@@ -165,6 +202,8 @@ def check_fault(
         skipped=syscalls.skipped,
         counts={code: counts[code] for code in FAULT_CODES if counts[code]},
         reasons=_reasons(cases, crash, syscalls, control),
+        payload=mode.name,
+        target=target,
     )
     return CheckResult(
         check=CHECK,
@@ -282,7 +321,18 @@ def _one_line(exc: BaseException) -> str:
     return " ".join(f"{type(exc).__name__}: {exc}".split())
 
 
-def run_configured(config: Config, options: RunOptions) -> CheckResult:
-    """The harness as a whole run does it: the configured writer, trials and seed."""
+def run_configured(
+    config: Config, options: RunOptions, *, records: RecordShape | None = None
+) -> CheckResult:
+    """The harness as a whole run does it: the configured writer, payload, target, trials
+    and seed. `records` is the record shape of the `json` payload; the catalog passes the
+    integrity settings' (`opsguard.catalog.run_fault`), which this package cannot read."""
     settings = FAULT.of(config)
-    return check_fault(settings.writer, trials=settings.trials, seed=settings.seed)
+    return check_fault(
+        settings.writer,
+        trials=settings.trials,
+        seed=settings.seed,
+        payload=settings.payload,
+        target=settings.target,
+        records=records,
+    )

@@ -45,8 +45,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..core.atomic import atomic_write
-from .versions import Writer, fixed_version
+from ..core.files import printable
+from .payloads import make_payload
+from .subject import Subject, one_line
+from .versions import Writer
 
 __all__ = ["ERRNOS", "POINTS", "MatrixCase", "Writer", "run_matrix"]
 
@@ -80,23 +82,37 @@ class MatrixCase:
         return f"{self.errno_name} at {self.point}: {self.failure or 'ok'}"
 
 
-def run_matrix(writer: Writer) -> list[MatrixCase]:
-    """Run every (errno, point) case against `writer`, each in a fresh directory."""
+def run_matrix(writer: Writer | Subject) -> list[MatrixCase]:
+    """Run every (errno, point) case against `writer`, each in a fresh directory.
+
+    A plain `writer(path, data)` gets bytes; a `Subject` its own payload and target.
+    """
+    subject = writer if isinstance(writer, Subject) else Subject(writer, make_payload("bytes", 0))
     cases: list[MatrixCase] = []
-    old, new = fixed_version(0, _OLD_SIZE), fixed_version(1, _NEW_SIZE)
+    old = subject.payload.fixed(0, _OLD_SIZE)
+    new = subject.payload.fixed(1, _NEW_SIZE)
     with tempfile.TemporaryDirectory(prefix="opsguard-matrix-") as scratch:
         for number, (point, err) in enumerate((p, e) for p in POINTS for e in ERRNOS):
             directory = Path(scratch, f"case-{number:02d}")
             directory.mkdir()
-            failure = _run_case(writer, directory / "target.bin", point, err, old=old, new=new)
+            failure = _run_case(subject, directory, point, err, old=old, new=new)
             cases.append(MatrixCase(errno.errorcode[err], point, failure or None))
     return cases
 
 
-def _run_case(writer: Writer, target: Path, point: str, err: int, *, old: bytes, new: bytes) -> str:
+def _run_case(
+    subject: Subject, directory: Path, point: str, err: int, *, old: object, new: object
+) -> str:
     """'' when the case passed, else every problem seen, joined with '; '."""
-    atomic_write(target, old, durable=False)  # scratch: atomic like every opsguard write
-    before = set(os.listdir(target.parent))
+    try:
+        # The old content: written by the harness (a file target, atomic like every opsguard
+        # write), or by the writer itself (a directory target names its own files).
+        subject.seed(directory, old)
+        write = subject.bind(directory)
+    except Exception as exc:
+        return f"the write before the injected one failed: {one_line(exc)}"
+    before = set(os.listdir(directory))
+    outputs_before = subject.outputs(directory)
     fds_before = _open_fds()
     injector = _Injector(point, err)
     raised: BaseException | None = None
@@ -104,22 +120,23 @@ def _run_case(writer: Writer, target: Path, point: str, err: int, *, old: bytes,
         warnings.simplefilter("ignore", ResourceWarning)  # unclosed files are counted below
         with injector.installed():
             try:
-                writer(str(target), new)
+                write(new)
             except BaseException as exc:  # the writer's reaction is what is being judged
                 raised = exc
         surfaced = _describe_raised(raised, err)
         raised = None  # drop the traceback (and the frames holding file objects)
         leaked = _leaked_fds(fds_before)
     problems: list[str] = []
+    outputs_after = subject.outputs(directory)
     if not injector.fired:
         problems.append(_NEVER[point])  # the write ran unharmed: its result says nothing
     else:
         if surfaced:
             problems.append(surfaced)
-        problems.extend(_target_problems(target, old, new, point))
-    left = sorted(set(os.listdir(target.parent)) - before)
+        problems.extend(_output_problems(subject, outputs_before, outputs_after, new, point))
+    left = sorted(set(os.listdir(directory)) - before - set(outputs_after))
     if left:
-        problems.append(f"left behind: {', '.join(left)}")
+        problems.append(f"left behind: {', '.join(printable(name) for name in left)}")
     if leaked:
         problems.append(f"{leaked} file descriptor(s) leaked")
     return "; ".join(problems)
@@ -136,18 +153,40 @@ def _describe_raised(raised: BaseException | None, err: int) -> str:
     return f"the injected {name} did not reach the caller ({shown} was raised instead)"
 
 
-def _target_problems(target: Path, old: bytes, new: bytes, point: str) -> list[str]:
-    try:
-        now = target.read_bytes()
-    except FileNotFoundError:
-        return ["the target is gone"]
-    if now == old:
+def _output_problems(
+    subject: Subject,
+    before: dict[str, bytes],
+    after: dict[str, bytes],
+    new: object,
+    point: str,
+) -> list[str]:
+    """What a failed write did to the writer's files (none may change, but see dir-fsync)."""
+    if after == before:
         return []
-    if point == "dir-fsync" and now == new:
-        return []  # renamed before the directory fsync failed: the new bytes are correct
-    if now == new:
-        return ["the target already holds the new bytes although the write failed"]
-    return [f"the target was damaged: {len(now)} bytes, neither the old nor the new content"]
+    payload = subject.payload
+    if subject.target == "file":
+        name = subject.target_name
+        now = after.get(name)
+        if now is None:
+            return ["the target is gone"]
+        if payload.holds(now, new):
+            if point == "dir-fsync":
+                return []  # renamed before the directory fsync failed: the new bytes are correct
+            return ["the target already holds the new bytes although the write failed"]
+        return [f"the target was damaged: {len(now)} bytes, neither the old nor the new content"]
+    gone = sorted(set(before) - set(after))
+    if gone:
+        return [f"the write removed {', '.join(printable(name) for name in gone)}"]
+    changed = sorted(name for name in after if before.get(name) != after[name])
+    damaged = [name for name in changed if payload.problem(after[name]) is not None]
+    if damaged:
+        return [
+            f"the write left {', '.join(printable(name) for name in damaged)} incomplete "
+            "although it failed"
+        ]
+    if point == "dir-fsync":
+        return []  # renamed before the directory fsync failed: complete new files are correct
+    return [f"{', '.join(printable(name) for name in changed)} changed although the write failed"]
 
 
 def _open_fds() -> set[str] | None:

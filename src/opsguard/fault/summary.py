@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from ..core.summary import Summary
+from .settings import OWN_WRITERS
 
 __all__ = ["FaultSummary", "NegativeControl", "key_figure"]
 
@@ -47,6 +48,9 @@ class FaultSummary(Summary):
     skipped: str | None
     counts: dict[str, int]
     reasons: list[str]
+    # Added after the first release: results written before have neither (bytes into a file).
+    payload: str = "bytes"
+    target: str = "file"
 
 
 def key_figure(summary: FaultSummary) -> str:
@@ -59,5 +63,14 @@ def key_figure(summary: FaultSummary) -> str:
         f"{summary.trials} crash trials, {summary.corrupt} corrupt, "
         f"{summary.bad_reads} bad reads; "
         f"matrix {summary.matrix_failures}/{summary.matrix_cases} cases failed; "
-        f"{syscalls}; writer {summary.writer}"
+        f"{syscalls}; writer {summary.writer}{_writer_note(summary)}"
     )
+
+
+def _writer_note(summary: FaultSummary) -> str:
+    if summary.writer in OWN_WRITERS:
+        # A pass of opsguard's own writer says nothing about the repository's writers.
+        return " (opsguard's own: configure fault.writer to test yours)"
+    shape = [] if summary.payload == "bytes" else [f"{summary.payload} payload"]
+    shape += [] if summary.target == "file" else ["factory into a directory"]
+    return f" ({', '.join(shape)})" if shape else ""

@@ -39,7 +39,8 @@ from pathlib import Path
 import orjson
 
 from ..core.atomic import atomic_write
-from .versions import fixed_version
+from .payloads import make_payload
+from .subject import Subject
 
 __all__ = ["MAX_KILL_POINTS", "Syscall", "SyscallReport", "check_order", "run_syscall_kills"]
 
@@ -64,19 +65,34 @@ _WRITES = frozenset({"write", "writev", "pwrite64"})
 _OLD_SIZE, _NEW_SIZE = 3000, 5000
 _TIMEOUT_S = 60
 
-# The child: import the writer, read the new content, then marker, write, marker.
+# The child: import the writer, read the new (and old) content, make a directory writer and
+# let it write the old content, then marker, write, marker. `setup` stops before the markers.
 _CHILD = """\
 import json, os, sys
+from pathlib import Path
 sys.path[:] = json.loads(sys.argv[1])
 from importlib import import_module
 module, _, attribute = sys.argv[2].partition(":")
-writer = import_module(module)
+function = import_module(module)
 for part in attribute.split("."):
-    writer = getattr(writer, part)
-with open(sys.argv[4], "rb") as fh:
-    data = fh.read()
+    function = getattr(function, part)
+mode, target, where, new_file, old_file, stop = sys.argv[3:9]
+def load(name):
+    with open(name, "rb") as fh:
+        data = fh.read()
+    return data if mode == "bytes" else data.decode("utf-8") if mode == "text" else json.loads(data)
+data = load(new_file)
+if target == "file":
+    def write(value):
+        function(where, value)
+else:
+    made = function(Path(where))
+    write = made if callable(made) else made.write
+    write(load(old_file))
+if stop == "setup":
+    sys.exit(0)
 os.getppid()
-writer(sys.argv[3], data)
+write(data)
 os.getppid()
 """
 
@@ -136,10 +152,20 @@ class SyscallReport:
 
 
 def run_syscall_kills(
-    spec: str, scratch: Path, strace: str, *, max_points: int = MAX_KILL_POINTS
+    spec: str,
+    scratch: Path,
+    strace: str,
+    *,
+    max_points: int = MAX_KILL_POINTS,
+    subject: Subject | None = None,
 ) -> SyscallReport:
-    """Trace one write of `spec` (MODULE:FUNCTION), then kill it at each of its syscalls."""
-    runner = _Runner(spec, scratch, strace)
+    """Trace one write of `spec` (MODULE:FUNCTION), then kill it at each of its syscalls.
+
+    `subject` gives the payload and target (default: bytes into one file).
+    """
+    if subject is None:
+        subject = Subject(_unused, make_payload("bytes", 0))
+    runner = _Runner(spec, scratch, strace, subject)
     first = runner.run("trace", inject=None)
     events = parse_trace(first.trace)
     region = _region(events)
@@ -147,12 +173,17 @@ def run_syscall_kills(
         return SyscallReport(skipped=f"could not trace the writer: {first.complaint()}")
     before, calls = region
     report = SyscallReport()
-    if first.content != runner.new:
+    if subject.target == "directory":
+        runner.new_state = first.state  # the writer names its files: the traced write shows them
+    target = runner.changed(first)
+    if not runner.wrote_new(first):
         report.corruptions.append(
-            f"the traced write, not killed, left the target {_describe(first.content)}, "
-            "not the new content"
+            f"the traced write, not killed, left {runner.describe(first)}, not the new content"
         )
-    report.order_violations = check_order(calls, str(first.target))
+    if target is None:
+        report.order_violations = ["the traced write changed no file"]
+    else:
+        report.order_violations = check_order(calls, target)
     seen: Counter[str] = Counter()
     points: list[tuple[int, Syscall, int]] = []
     for index, call in enumerate(calls):
@@ -170,6 +201,10 @@ def run_syscall_kills(
     return report
 
 
+def _unused(path: str, data: bytes) -> None:  # pragma: no cover - the child imports the spec
+    raise AssertionError("the syscall part runs the writer in a child process")
+
+
 def _kill_at(runner: _Runner, index: int, call: Syscall, nth: int) -> tuple[bool, str | None]:
     """Kill before call `index` of the writer; (did the kill land there, corruption or None)."""
     run = runner.run(f"kill-{index:02d}", inject=f"{call.name}:signal=SIGKILL:when={nth}")
@@ -181,11 +216,11 @@ def _kill_at(runner: _Runner, index: int, call: Syscall, nth: int) -> tuple[bool
         and region[1][-1].name == call.name
         and region[1][-1].result is None
     )
-    if run.content in (runner.old, runner.new):
+    if run.state in (runner.old_state, runner.new_state):
         return landed, None
     return landed, (
         f"killed before syscall #{index + 1} of the write, {call.short()}: "
-        f"the target is {_describe(run.content)}, neither the old nor the new content"
+        f"{runner.describe(run)}, neither the old nor the new content"
     )
 
 
@@ -318,11 +353,13 @@ def _region(
 
 @dataclass(frozen=True, slots=True)
 class _Run:
-    target: Path
+    directory: Path
     returncode: int
     trace: str
     stderr: str
-    content: bytes | None
+    # The writer's files after the run: their canonical state, and their raw bytes.
+    state: object
+    outputs: dict[str, bytes]
 
     def complaint(self) -> str:
         lines = [line for line in self.stderr.splitlines() if line.strip()]
@@ -332,28 +369,71 @@ class _Run:
 class _Runner:
     """Starts `python -c` children under strace, each in its own directory below `scratch`."""
 
-    def __init__(self, spec: str, scratch: Path, strace: str) -> None:
+    def __init__(self, spec: str, scratch: Path, strace: str, subject: Subject) -> None:
         self.spec = spec
         self.scratch = scratch
         self.strace = strace
-        self.old, self.new = fixed_version(10, _OLD_SIZE), fixed_version(11, _NEW_SIZE)
-        self.data = scratch / "new-content.bin"
-        atomic_write(self.data, self.new, durable=False)
+        self.subject = subject
+        payload = subject.payload
+        self.old, self.new = payload.fixed(10, _OLD_SIZE), payload.fixed(11, _NEW_SIZE)
+        self.new_data = scratch / "new-content"
+        self.old_data = scratch / "old-content"
+        atomic_write(self.new_data, payload.encode(self.new), durable=False)
+        atomic_write(self.old_data, payload.encode(self.old), durable=False)
         self.path = orjson.dumps(sys.path).decode()  # "" (the cwd) too: the child shares it
         self.env = {**os.environ, "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1"}
+        if subject.target == "file":
+            self.old_state: object = payload.canonical(payload.encode(self.old))
+            self.new_state: object = payload.canonical(payload.encode(self.new))
+        else:
+            # What the writer's own files look like before the write: a setup-only run.
+            self.old_state = self.run("old", inject=None, setup_only=True).state
+            self.new_state = None
 
-    def run(self, name: str, *, inject: str | None) -> _Run:
+    def changed(self, run: _Run) -> str | None:
+        """The path of the file the write made or replaced (None when it changed none)."""
+        if self.subject.target == "file":
+            return str(run.directory / self.subject.target_name)
+        old = dict(self.old_state) if isinstance(self.old_state, tuple) else {}
+        names = [name for name, value in run.state or () if old.get(name) != value]  # type: ignore[attr-defined]
+        return str(run.directory / names[0]) if names else None
+
+    def wrote_new(self, run: _Run) -> bool:
+        if self.subject.target == "file":
+            return self.subject.payload.holds(run.outputs.get(self.subject.target_name), self.new)
+        payload = self.subject.payload
+        complete = all(payload.problem(data) is None for data in run.outputs.values())
+        return complete and run.state != self.old_state
+
+    def describe(self, run: _Run) -> str:
+        if self.subject.target == "file":
+            return f"the target {_describe(run.outputs.get(self.subject.target_name))}"
+        payload = self.subject.payload
+        bad = [name for name, data in run.outputs.items() if payload.problem(data) is not None]
+        if bad:
+            return f"the directory with {len(bad)} incomplete file(s) of {len(run.outputs)}"
+        return f"the directory with {len(run.outputs)} file(s)"
+
+    def run(self, name: str, *, inject: str | None, setup_only: bool = False) -> _Run:
         directory = self.scratch / name
         directory.mkdir()
-        target = directory.resolve() / "target.bin"
-        atomic_write(target, self.old, durable=False)
+        directory = directory.resolve()
+        subject = self.subject
+        if subject.target == "file":
+            where = directory / subject.target_name
+            atomic_write(where, subject.payload.encode(self.old), durable=False)
+        else:
+            where = directory
         trace = self.scratch / f"{name}.strace"
-        command = [self.strace, "-f", "-q", "-s", "1024", "-o", str(trace)]
-        command += ["-e", "trace=" + ",".join((*_TRACED, _MARKER))]
-        if inject is not None:
-            command += ["-e", f"inject={inject}"]
-        command += [sys.executable, "-B", "-c", _CHILD, self.path, self.spec, str(target)]
-        command.append(str(self.data))
+        command: list[str] = []
+        if not setup_only:
+            command = [self.strace, "-f", "-q", "-s", "1024", "-o", str(trace)]
+            command += ["-e", "trace=" + ",".join((*_TRACED, _MARKER))]
+            if inject is not None:
+                command += ["-e", f"inject={inject}"]
+        command += [sys.executable, "-B", "-c", _CHILD, self.path, self.spec]
+        command += [subject.payload.name, subject.target, str(where)]
+        command += [str(self.new_data), str(self.old_data), "setup" if setup_only else "write"]
         try:
             proc = subprocess.run(
                 command,
@@ -366,12 +446,9 @@ class _Runner:
             returncode, stderr = proc.returncode, proc.stderr
         except subprocess.TimeoutExpired:  # subprocess.run has killed strace (and its child)
             returncode, stderr = -1, f"the traced write did not finish within {_TIMEOUT_S} s"
-        try:
-            content: bytes | None = target.read_bytes()
-        except FileNotFoundError:
-            content = None
         text = trace.read_text(errors="replace") if trace.exists() else ""
-        return _Run(target, returncode, text, stderr, content)
+        outputs = subject.outputs(directory)
+        return _Run(directory, returncode, text, stderr, subject.state(directory), outputs)
 
 
 def _absolute(path: str, directory: str) -> str:

@@ -11,10 +11,14 @@ even a well-formed file the writer never produced is caught.
 Payloads come from a small pool built once from the seed (log-uniform sizes
 from a few bytes to 1 MiB, random bytes): generating 1 MiB per write would
 spend the child's time in the generator rather than in the writer under test.
+With `text=True` (the `text` payload mode) the payload is UTF-8 text instead:
+base64 characters ending in a few non-ASCII ones, so a writer that encodes
+text in anything but UTF-8 is caught by the same digest.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import math
 import random
@@ -43,16 +47,17 @@ class _Payload:
 class VersionPool:
     """Deterministic versions `(trial, n)` of the one target file, for one seed."""
 
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, *, text: bool = False) -> None:
         # S311: not cryptographic, a schedule that `--seed` must reproduce.
         rng = random.Random(f"opsguard-fault-payloads:{seed}")  # noqa: S311
         sizes = [MIN_PAYLOAD, MAX_PAYLOAD]
         low, high = math.log2(MIN_PAYLOAD), math.log2(MAX_PAYLOAD)
         sizes += [int(2 ** rng.uniform(low, high)) for _ in range(_POOL_SIZE - 2)]
         rng.shuffle(sizes)
+        make = _text_bytes if text else _random_bytes
         self._payloads = tuple(
             _Payload(data, hashlib.sha256(data).hexdigest())
-            for data in (rng.randbytes(size) for size in sizes)
+            for data in (make(rng, size) for size in sizes)
         )
 
     def version(self, trial: int, n: int) -> bytes:
@@ -110,14 +115,30 @@ def problem_of(content: bytes) -> str | None:
     return None
 
 
-def fixed_version(n: int, size: int) -> bytes:
+def fixed_version(n: int, size: int, *, text: bool = False) -> bytes:
     """A version with a payload of exactly `size` bytes, numbered `n` in trial -2.
 
     For the error matrix and the strace runs, which need an old and a new
     content of a known small size rather than the crash trials' pool.
     """
-    data = random.Random(f"opsguard-fault-fixed:{n}:{size}").randbytes(size)  # noqa: S311
+    rng = random.Random(f"opsguard-fault-fixed:{n}:{size}")  # noqa: S311
+    data = _text_bytes(rng, size) if text else rng.randbytes(size)
     header = orjson.dumps(
         {"trial": -2, "n": n, "len": size, "sha256": hashlib.sha256(data).hexdigest()}
     )
     return header + b"\n" + data
+
+
+# Non-ASCII characters of 2 and 3 bytes in UTF-8: a writer must not write text as Latin-1.
+_TEXT_TAIL = "é日".encode()
+
+
+def _random_bytes(rng: random.Random, size: int) -> bytes:
+    return rng.randbytes(size)
+
+
+def _text_bytes(rng: random.Random, size: int) -> bytes:
+    """`size` bytes of UTF-8 text: base64 characters, then é and 日 when there is room."""
+    tail = _TEXT_TAIL if size >= 2 * len(_TEXT_TAIL) else b""
+    ascii_part = base64.b64encode(rng.randbytes(size)).replace(b"/", b"-")[: size - len(tail)]
+    return ascii_part + tail

@@ -18,13 +18,19 @@ Rules (documented in docs/integrity.md):
   today in the earliest time zone (UTC+14), so no pipeline east of UTC is
   flagged for writing today's record.
 - The gate fails when the window has fewer than `min_records` records
-  (`no-records`), when failure_rate >= threshold, or when any finding in the
-  window has a zero-tolerance code (default: band-mismatch, duplicate).
+  (`no-records`), when failure_rate >= threshold, when any finding in the
+  window has a zero-tolerance code (default: band-mismatch, duplicate,
+  duplicate-key), or when any input could not be read (`unreadable`: a guard
+  that cannot see cannot pass, whatever the rate).
+- Special files (FIFOs, sockets, devices) in a directory are never opened:
+  each is a `special-file` warning. docs/input-rules.md has the rule for
+  every condition of the input.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import os
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -33,8 +39,10 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from ..core import values
 from ..core.config import Config
-from ..core.files import discover_files, display_path
+from ..core.errors import OpsguardError
+from ..core.files import discover_files, display_path, printable
 from ..core.gcpause import gc_paused
 from ..core.result import CheckResult, Finding, Status
 from ..core.runs import RunOptions
@@ -70,8 +78,25 @@ def check_integrity(
     started = time.perf_counter()
     cwd = (cwd or Path.cwd()).resolve()
     # Quarantined records (and their sidecars) are out of the gate by definition.
-    discovery = discover_files(paths, RECORD_SUFFIXES, exclude=(config.paths.quarantine,))
+    discovery = discover_files(
+        paths, RECORD_SUFFIXES, exclude=(config.paths.quarantine,), report_unlisted=True
+    )
     scan = _Scan(config, reference_day(as_of, now).toordinal())
+    named = {Path(os.path.abspath(path)) for path in paths}
+    for directory, why in discovery.unlisted:
+        if directory in named:
+            # A directory the user named and opsguard cannot list: it could not do its job.
+            raise OpsguardError(f"cannot list directory {display_path(directory, cwd)}: {why}")
+        scan.unreadable.append(
+            Finding(
+                "unreadable",
+                "error",
+                display_path(directory, cwd),
+                None,
+                "",
+                f"cannot list the directory: {why}; nothing below it was checked",
+            )
+        )
     with gc_paused():
         for file in discovery.files:
             scan.read_file(file, display_path(file, cwd))
@@ -81,13 +106,27 @@ def check_integrity(
     window_start = max(end.toordinal() - INTEGRITY.of(config).window_days + 1, 1)
     shown_root = display_path(Path(paths[0]).resolve(), cwd) if paths else "."
     result = scan.verdict(window_start, end, shown_root)
+    special = tuple(
+        Finding(
+            "special-file",
+            "warning",
+            display_path(path, cwd),
+            None,
+            "",
+            f"a {kind}, not a record file: never opened, not checked",
+        )
+        for path, kind in discovery.special
+    )
     return CheckResult(
         check=CHECK,
         status=result.status,
         summary=dataclasses.replace(
-            result.summary, files=len(discovery.files), skipped_files=discovery.skipped
+            result.summary,
+            files=len(discovery.files),
+            skipped_files=discovery.skipped,
+            special_files=len(special),
         ),
-        findings=result.findings,
+        findings=result.findings + special,
         duration_s=round(time.perf_counter() - started, 6),
     )
 
@@ -103,15 +142,31 @@ class _Scan:
         self.guard = DuplicateGuard(INTEGRITY.of(config).duplicate_scope)
         self.clean_by_day: Counter[int] = Counter()
         self.failed: list[_FailedRecord] = []
+        # Inputs that could not be read at all: each fails the gate, whatever the rate.
+        self.unreadable: list[Finding] = []
 
     def read_file(self, file: Path, shown: str) -> None:
         for item in read_records(file, shown):
             if isinstance(item, CorruptItem):
+                if item.code == "unreadable":
+                    self.unreadable.append(
+                        Finding("unreadable", "error", item.path, item.line, "", item.message)
+                    )
+                    continue
                 self.failed.append(
-                    _FailedRecord(None, item.path, item.line, (("corrupt-json", "", item.message),))
+                    _FailedRecord(None, item.path, item.line, ((item.code, "", item.message),))
                 )
                 continue
             day, defects = self._validate(item.value, item.pointer, Origin(item.path, item.line))
+            for pointer, occurrences in item.duplicate_keys:
+                defects.append(
+                    (
+                        "duplicate-key",
+                        printable(pointer),
+                        f"the key appears {occurrences} times in one object: readers disagree "
+                        "on which value counts (orjson keeps the last), so a value can hide",
+                    )
+                )
             if defects:
                 self.failed.append(_FailedRecord(day, item.path, item.line, tuple(defects)))
             elif day is not None:
@@ -124,7 +179,12 @@ class _Scan:
             key = self.guard.key_of_normalized(raw_date, normalized)
             first = self.guard.add_key(key, origin)
             if first is not None:
-                shown_key = raw_date if key[1] is None else f"{raw_date}, {key[1]}"
+                # The date is valid here; a version is shown only while it looks like one
+                # (a normalized local part, `+anything`, may hold free text).
+                version = None if key[1] is None else str(key[1])
+                if version is not None and values.shown(version, "version") is None:
+                    version = values.describe(version)
+                shown_key = raw_date if version is None else f"{raw_date}, {version}"
                 defects.append(
                     (
                         "duplicate",
@@ -169,6 +229,13 @@ class _Scan:
         rate = failed_in_window / records_in_window if records_in_window else 0.0
 
         reasons: list[str] = []
+        if self.unreadable:
+            counts["unreadable"] += len(self.unreadable)
+            findings.extend(self.unreadable)
+            reasons.append(
+                f"unreadable: {len(self.unreadable)} file(s) or directory(ies) could not be read "
+                "(a gate that cannot see cannot pass)"
+            )
         if records_in_window < max(settings.min_records, 1):
             counts["no-records"] += 1
             message = (

@@ -7,7 +7,10 @@ and users' suppressions refer to them.
 from __future__ import annotations
 
 INTEGRITY_CODES: dict[str, str] = {
-    "corrupt-json": "A record file or JSONL line is not valid UTF-8 JSON.",
+    "corrupt-json": "A record file or JSONL line is not valid UTF-8 JSON, or a record file is "
+    "empty.",
+    "unreadable": "A record file or directory could not be read or decoded (permission, I/O "
+    "error, a broken symbolic link, UTF-16): nothing in it was checked, so the gate fails.",
     "missing-field": "A record lacks a required field (date, schema_version, score or band).",
     "wrong-type": "A record, or one of its fields, has the wrong JSON type.",
     "invalid-date": "A record date is not a real calendar date in YYYY-MM-DD form.",
@@ -16,5 +19,8 @@ INTEGRITY_CODES: dict[str, str] = {
     "score-out-of-range": "A score lies outside the configured score range.",
     "band-mismatch": "A record's band differs from the band its score maps to.",
     "duplicate": "A second record with the same (date, normalized schema_version) key.",
+    "duplicate-key": "A record holds a key more than once: readers disagree on which value "
+    "counts (orjson keeps the last), so the record can hide a value.",
+    "special-file": "A FIFO, socket or device in a records directory: never opened, not checked.",
     "no-records": "The window holds fewer records than min_records, so nothing can be gated.",
 }

@@ -57,9 +57,10 @@ import orjson
 from ..core.atomic import atomic_write
 from ..core.config import Config
 from ..core.errors import ScoreError
-from ..core.files import JSON_TOKEN, display_path, element_spans
+from ..core.files import JSON_TOKEN, display_path, element_spans, unprintable
 from ..core.quarantine import quarantine_bytes, quarantine_file
 from ..core.result import CheckResult, Finding
+from ..core.values import describe, show
 from .bands import map_score_to_band
 from .codes import INTEGRITY_CODES
 from .settings import INTEGRITY
@@ -68,6 +69,7 @@ from .validation import json_pointer
 
 __all__ = [
     "FIXABLE_CODES",
+    "PLAN_SCHEMA",
     "QUARANTINE_KIND",
     "Action",
     "FilePlan",
@@ -81,10 +83,13 @@ __all__ = [
     "apply_remediation",
     "describe_plan",
     "describe_report",
+    "plan_document",
     "plan_remediation",
 ]
 
 FIXABLE_CODES: tuple[str, ...] = ("band-mismatch", "corrupt-json", "duplicate")
+# The JSON form of a plan, as `opsguard integrity --plan-out` writes it.
+PLAN_SCHEMA = "opsguard.integrity-plan/1"
 # Remediated records live under <quarantine>/records/<UTC stamp>/<relative path>.
 QUARANTINE_KIND = "records"
 
@@ -96,7 +101,6 @@ _QUARANTINE_CODES = frozenset({"corrupt-json", "duplicate"})
 _BOM = b"\xef\xbb\xbf"
 _JSON_SPACE = b" \t\n\r"
 _MAX_REASONS = 10
-_MAX_BAND_SHOWN = 40
 _STALE = "the record no longer matches the check (the file changed since)"
 _CODE_ORDER = {code: index for index, code in enumerate(INTEGRITY_CODES)}
 
@@ -117,6 +121,8 @@ class FixBand:
     new: str
     unit: int  # the record: JSONL line index, array element index, or 0 for a lone record
     span: Span
+    # `old` as messages show it: quoted when it is a band of the table, else only described.
+    old_shown: str = ""
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -250,7 +256,10 @@ def plan_remediation(result: CheckResult, config: Config, *, cwd: Path) -> Remed
     quarantine = Path(os.path.realpath(config.paths.quarantine))
     by_file: dict[Path, list[Finding]] = {}
     for finding in result.findings:
-        by_file.setdefault(Path(os.path.abspath(cwd / finding.path)), []).append(finding)
+        # Finding paths are escaped for display (`printable`); `unprintable` gives the name back.
+        by_file.setdefault(Path(os.path.abspath(cwd / unprintable(finding.path))), []).append(
+            finding
+        )
 
     files: list[FilePlan] = []
     skipped: list[Skipped] = []
@@ -411,6 +420,11 @@ class _FilePlanner:
             if not corrupt:
                 return []
             return [QuarantineFile(self.shown, ("corrupt-json",), _reason(corrupt))]
+        if doc.layout == "lines" and not doc.records:
+            # An empty file (blank lines at most): moved whole, as an empty .json is.
+            empty = [f for f in self.findings if f.code == "corrupt-json" and f.line is None]
+            self._give_up([f for f in self.findings if f not in empty], _STALE)
+            return [QuarantineFile(self.shown, ("corrupt-json",), _reason(empty))] if empty else []
         if doc.layout == "array" and len(doc.spans) != doc.records:
             self._give_up(self.findings, "cannot locate the elements of the array")
             return []
@@ -503,7 +517,9 @@ class _FilePlanner:
         }:
             self._give_up([finding], "cannot locate the band's bytes in the record")
             return None
-        return FixBand(self.shown, finding.line, band_pointer, old, new, unit, span)
+        names = INTEGRITY.of(self.config).bands.names
+        shown_old = show(old, "word", words=names)
+        return FixBand(self.shown, finding.line, band_pointer, old, new, unit, span, shown_old)
 
 
 def _string_member_span(data: bytes, unit: Span, name: str) -> Span | None:
@@ -733,23 +749,29 @@ def _rebuild(
 # --- describing ----------------------------------------------------------------------------
 
 
-def describe_plan(plan: RemediationPlan) -> list[str]:
-    """One short line per planned action, skip and the needs-a-human counts.
+def describe_plan(plan: RemediationPlan, *, limit: int | None = None, more: str = "") -> list[str]:
+    """One short line per planned action and skip, then the needs-a-human counts.
 
     Lines name locations, codes and bands only, never another record value.
+    With `limit`, at most that many action and skip lines, then `... and N
+    more` (followed by `more`, which says where the rest is): a file of
+    random bytes is thousands of corrupt lines, and the plan is bounded like
+    the findings are.
     """
     lines = [_describe_action(action) for action in plan.actions]
     if not lines:
         lines.append("nothing to fix")
     lines += [_describe_skip(skip) for skip in plan.skipped]
-    lines += _describe_needs_human(plan.needs_human)
-    return lines
+    return _bounded(lines, limit, more) + _describe_needs_human(plan.needs_human)
 
 
-def describe_report(report: RemediationReport) -> list[str]:
-    """One short line per fix, quarantine entry and skip, then the needs-a-human counts."""
+def describe_report(
+    report: RemediationReport, *, limit: int | None = None, more: str = ""
+) -> list[str]:
+    """One short line per fix, quarantine entry and skip (at most `limit`, as in
+    `describe_plan`), then the needs-a-human counts and the totals."""
     lines = [
-        f"fixed band {_location(f.path, f.line)} {f.pointer} {_band(f.old)} -> {_band(f.new)}"
+        f"fixed band {_location(f.path, f.line)} {f.pointer} {_old_band(f)} -> {f.new!r}"
         for f in report.band_fixes
     ]
     for entry in report.quarantined:
@@ -759,7 +781,7 @@ def describe_report(report: RemediationReport) -> list[str]:
         stored = display_path(entry.stored, report.cwd)
         lines.append(f"quarantined {where} ({', '.join(entry.codes)}) -> {stored}")
     lines += [_describe_skip(skip).replace("skip ", "skipped ", 1) for skip in report.skipped]
-    lines += _describe_needs_human(report.needs_human)
+    lines = _bounded(lines, limit, more) + _describe_needs_human(report.needs_human)
     lines.append(
         f"{len(report.band_fixes)} band fixes, {len(report.quarantined)} quarantined, "
         f"{len(report.skipped)} skipped"
@@ -767,11 +789,54 @@ def describe_report(report: RemediationReport) -> list[str]:
     return lines
 
 
+def _bounded(lines: list[str], limit: int | None, more: str) -> list[str]:
+    if limit is None or len(lines) <= limit:
+        return lines
+    return [*lines[:limit], f"... and {len(lines) - limit} more{more}"]
+
+
+def plan_document(plan: RemediationPlan) -> dict[str, object]:
+    """The whole plan as JSON (`--plan-out`): every action, skip and needs-a-human count.
+
+    Paths are as the findings show them (escaped); a band that is not one of
+    the table's names is described, as on the terminal.
+    """
+    actions: list[dict[str, object]] = []
+    for action in plan.actions:
+        entry: dict[str, object] = {"path": action.path, "line": action.line}
+        if isinstance(action, FixBand):
+            entry |= {
+                "action": "fix-band",
+                "pointer": action.pointer,
+                "old": _old_band(action),
+                "new": action.new,
+            }
+        elif isinstance(action, QuarantineFile):
+            entry |= {"action": "quarantine-file", "reason": action.reason}
+        else:
+            entry |= {
+                "action": "quarantine-record",
+                "pointer": action.pointer,
+                "reason": action.reason,
+            }
+        entry["codes"] = list(action.codes)
+        actions.append(entry)
+    return {
+        "schema": PLAN_SCHEMA,
+        "actions": actions,
+        "skipped": [
+            {"path": s.path, "line": s.line, "codes": list(s.codes), "reason": s.reason}
+            for s in plan.skipped
+        ],
+        "needs_human": plan.needs_human_counts,
+    }
+
+
 def _describe_action(action: Action) -> str:
     codes = ", ".join(action.codes)
     if isinstance(action, FixBand):
         where = _location(action.path, action.line)
-        return f"fix band {where} {action.pointer} {_band(action.old)} -> {_band(action.new)}"
+        return f"fix band {where} {action.pointer} {_old_band(action)} -> {action.new!r}"
     if isinstance(action, QuarantineFile):
         return f"quarantine {action.path} ({codes})"
     what = "line" if not action.pointer else "element"
@@ -801,9 +866,9 @@ def _where(path: str, line: int | None, pointer: str) -> str:
     return f"{where} {pointer}" if pointer else where
 
 
-def _band(value: str) -> str:
-    shown = value if len(value) <= _MAX_BAND_SHOWN else value[:_MAX_BAND_SHOWN] + "..."
-    return repr(shown)
+def _old_band(fix: FixBand) -> str:
+    # A band that is not one of the table's names may hold anything: described, never shown.
+    return fix.old_shown or describe(fix.old)
 
 
 def _ordered(codes: set[str]) -> tuple[str, ...]:

@@ -4,106 +4,210 @@ A `.json` file holds one record or an array of records; a `.jsonl` file holds
 one record per line. Reading never stops at a defect: a corrupt file or line
 becomes a `CorruptItem` and the reader goes on with the next one. Files are
 discovered in sorted path order so that every result is deterministic.
+
+What a reader cannot see is never silence (docs/input-rules.md):
+
+- a file that cannot be opened or read, is not a regular file (any more), or
+  is written in UTF-16/32 is an `unreadable` item: nothing in it was checked;
+- an empty file (no bytes but whitespace or a byte order mark), whatever its
+  suffix, is a `corrupt-json` item: a record file with no record is most often
+  a torn write (`[]` is an explicit empty array and yields nothing);
+- a key written twice in one object is reported with the record
+  (`RecordItem.duplicate_keys`): orjson keeps the last value, other readers
+  the first, so the record means different things to different readers.
+
+Messages say what is wrong in plain words at the file's own line and column
+(`core.files.json_problem`), never quoting the data.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
+from typing import BinaryIO, NamedTuple
 
 import orjson
 
-from ..core.files import BOM, element_lines
+from ..core.files import (
+    BOM,
+    OTHER_BOMS,
+    duplicate_keys,
+    element_lines,
+    json_problem,
+    open_regular,
+)
 
 __all__ = ["RECORD_SUFFIXES", "CorruptItem", "RecordItem", "read_records"]
 
 RECORD_SUFFIXES = (".json", ".jsonl")
+_EMPTY = "empty file: a record file with no record (a torn or truncated write?)"
 
 
 class RecordItem(NamedTuple):
     """One parsed record. `pointer` is "" for a top-level record, "/N" for element N of an array.
 
-    A NamedTuple rather than a frozen dataclass: one is made per record, and
-    tuples are several times cheaper to create.
+    `duplicate_keys` holds (pointer, occurrences) for each key the record's
+    objects hold more than once. A NamedTuple rather than a frozen dataclass:
+    one is made per record, and tuples are several times cheaper to create.
     """
 
     path: str
     line: int
     pointer: str
     value: object
+    duplicate_keys: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class CorruptItem:
-    """A file or line that could not be read as JSON; it stands for one lost record."""
+    """A file or line that could not be read as JSON.
+
+    `code` is `corrupt-json` (it stands for one lost record) or `unreadable`
+    (a file that could not be read or decoded at all: nothing in it was seen).
+    """
 
     path: str
     line: int | None
     message: str
+    code: str = "corrupt-json"
 
 
 def read_records(path: Path, shown: str) -> Iterator[RecordItem | CorruptItem]:
     """Yield every record of one file, or a `CorruptItem` for what cannot be parsed."""
-    if path.name.lower().endswith(".jsonl"):
-        yield from _read_jsonl(path, shown)
-    else:
-        yield from _read_json(path, shown)
-
-
-def _read_jsonl(path: Path, shown: str) -> Iterator[RecordItem | CorruptItem]:
     try:
-        handle = path.open("rb")
+        handle = open_regular(path)
     except OSError as exc:
-        yield CorruptItem(shown, None, f"cannot read file: {exc.strerror}")
+        yield CorruptItem(shown, None, f"cannot read file: {_why(exc)}", "unreadable")
         return
-    loads = orjson.loads
     with handle:
-        lineno = 0
-        try:
-            for lineno, raw in enumerate(handle, 1):
-                if lineno == 1 and raw.startswith(BOM):
+        if path.name.lower().endswith(".jsonl"):
+            yield from _read_jsonl(handle, shown)
+        else:
+            yield from _read_json(handle, shown)
+
+
+def _read_jsonl(handle: BinaryIO, shown: str) -> Iterator[RecordItem | CorruptItem]:
+    loads = orjson.loads
+    lineno = 0
+    offset = 0  # of the current line in the file, for positions in messages
+    seen = False  # a line that is not blank
+    try:
+        for lineno, raw in enumerate(handle, 1):
+            start = offset
+            offset += len(raw)
+            if lineno == 1:
+                encoding = _other_encoding(raw)
+                if encoding is not None:
+                    yield _undecodable(shown, encoding)
+                    return
+                if raw.startswith(BOM):
                     raw = raw[len(BOM) :]  # noqa: PLW2901
-                try:
-                    value = loads(raw)
-                except orjson.JSONDecodeError as exc:
-                    if raw.strip():
-                        yield CorruptItem(shown, lineno, f"invalid JSON: {_reason(exc)}")
-                    continue
+                    start += len(BOM)
+            try:
+                value = loads(raw)
+            except orjson.JSONDecodeError as exc:
+                if raw.strip():
+                    seen = True
+                    # Without its newline, so that a truncated line ends on its own line.
+                    problem = json_problem(raw.rstrip(b"\r\n"), exc).at(lineno - 1, start)
+                    yield CorruptItem(shown, lineno, f"invalid JSON: {problem}")
+                continue
+            seen = True
+            # Every key is followed by one colon: with no more colons than keys, no key
+            # can be doubled, and the precise scan runs only on the rare line that has.
+            colons = raw.count(b":")
+            if (
+                colons
+                and (type(value) is not dict or colons > len(value))
+                and colons > _keys(value)
+            ):
+                yield RecordItem(shown, lineno, "", value, tuple(duplicate_keys(raw)))
+            else:
                 yield RecordItem(shown, lineno, "", value)
-        except OSError as exc:
-            yield CorruptItem(shown, lineno + 1, f"cannot read file: {exc.strerror}")
-
-
-def _read_json(path: Path, shown: str) -> Iterator[RecordItem | CorruptItem]:
-    try:
-        data = path.read_bytes()
     except OSError as exc:
-        yield CorruptItem(shown, None, f"cannot read file: {exc.strerror}")
+        yield CorruptItem(
+            shown, lineno + 1, f"cannot read file after line {lineno}: {_why(exc)}", "unreadable"
+        )
         return
-    if data.startswith(BOM):
-        data = data[len(BOM) :]
-    if not data.strip():
-        yield CorruptItem(shown, 1, "empty file: expected a record or an array of records")
+    if not seen:
+        yield CorruptItem(shown, None, _EMPTY)
+
+
+def _read_json(handle: BinaryIO, shown: str) -> Iterator[RecordItem | CorruptItem]:
+    try:
+        data = handle.read()
+    except OSError as exc:
+        yield CorruptItem(shown, None, f"cannot read file: {_why(exc)}", "unreadable")
+        return
+    encoding = _other_encoding(data)
+    if encoding is not None:
+        yield _undecodable(shown, encoding)
+        return
+    skipped = len(BOM) if data.startswith(BOM) else 0
+    body = data[skipped:]
+    if not body.strip():
+        yield CorruptItem(shown, None, _EMPTY)
         return
     try:
-        value = orjson.loads(data)
+        value = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
-        yield CorruptItem(shown, exc.lineno or 1, f"invalid JSON: {_reason(exc)}")
+        problem = json_problem(body, exc)
+        yield CorruptItem(shown, problem.line, f"invalid JSON: {problem.at(0, skipped)}")
         return
+    colons = body.count(b":")
+    doubled = duplicate_keys(body) if colons > _keys(value) else []
     if not isinstance(value, list):
-        yield RecordItem(shown, _first_line(data), "", value)
+        yield RecordItem(shown, _first_line(body), "", value, tuple(doubled))
         return
+    by_element: dict[str, list[tuple[str, int]]] = {}
+    for pointer, count in doubled:
+        by_element.setdefault("/" + pointer.split("/", 2)[1], []).append((pointer, count))
     # A one-line array (the common compact form) needs no scan: every element is on its line.
-    lines = element_lines(data) if b"\n" in data.strip() else [_first_line(data)] * len(value)
+    lines = element_lines(body) if b"\n" in body.strip() else [_first_line(body)] * len(value)
     for index, element in enumerate(value):
-        yield RecordItem(shown, lines[index], f"/{index}", element)
+        at = f"/{index}"
+        yield RecordItem(shown, lines[index], at, element, tuple(by_element.get(at, ())))
 
 
-def _reason(exc: orjson.JSONDecodeError) -> str:
-    # orjson's message already carries "line L column C (char N)"; it never quotes content.
-    return str(exc.args[0]) if exc.args else "malformed"
+_CONTAINERS = frozenset((dict, list))
+
+
+def _keys(value: object) -> int:
+    """How many keys the objects in `value` hold, at every depth (hot: once per nested record,
+    so a set lookup per value and a call only for a container)."""
+    items: Iterable[object]
+    if type(value) is dict:
+        count, items = len(value), value.values()
+    elif type(value) is list:
+        count, items = 0, value
+    else:
+        return 0
+    for item in items:
+        if type(item) in _CONTAINERS:
+            count += _keys(item)
+    return count
+
+
+def _other_encoding(data: bytes) -> str | None:
+    """UTF-16 or UTF-32, when `data` starts with its byte order mark."""
+    for mark, name in OTHER_BOMS:
+        if data.startswith(mark):
+            return name
+    return None
+
+
+def _undecodable(shown: str, encoding: str) -> CorruptItem:
+    return CorruptItem(
+        shown,
+        None,
+        f"cannot decode: the file is {encoding} (a byte order mark); record files are UTF-8",
+        "unreadable",
+    )
+
+
+def _why(exc: OSError) -> str:
+    return exc.strerror or type(exc).__name__
 
 
 def _first_line(data: bytes) -> int:

@@ -43,7 +43,7 @@ class IntegrityConfig:
     window_days: int = 14
     min_records: int = 1
     duplicate_scope: DuplicateScope = "version"
-    zero_tolerance: tuple[str, ...] = ("band-mismatch", "duplicate")
+    zero_tolerance: tuple[str, ...] = ("band-mismatch", "duplicate", "duplicate-key")
     fields: Fields = field(default_factory=Fields)
     bands: BandTable = DEFAULT_BANDS
 

@@ -55,6 +55,8 @@ class IntegritySummary(Summary):
     # Record files read, and files passed over (other suffixes, hidden, symlinked dirs).
     files: int = 0
     skipped_files: int = 0
+    # FIFOs, sockets and devices found in the record directories: never opened.
+    special_files: int = 0
 
 
 def key_figure(summary: IntegritySummary) -> str:

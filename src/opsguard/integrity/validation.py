@@ -14,6 +14,7 @@ from typing import Any
 
 from ..core.config import Config
 from ..core.errors import InvalidSchemaVersion, ScoreError
+from ..core.values import describe, show, shown
 from .bands import map_score_to_band
 from .settings import INTEGRITY
 from .versioning import normalize_schema_version
@@ -121,7 +122,7 @@ class RecordValidator:
                 (
                     "band-mismatch",
                     at + ptr[fields.band],
-                    f"band {raw_band!r} but score {raw_score} maps to {mapped!r}",
+                    self._mismatch(raw_band, mapped, raw_score),
                 )
             )
 
@@ -141,9 +142,21 @@ class RecordValidator:
         except TypeError:  # an unhashable JSON value (array or object)
             outcome = InvalidSchemaVersion(f"schema_version must be a string, got {kind_of(raw)}")
         if isinstance(outcome, InvalidSchemaVersion):
-            defects.append(("invalid-schema-version", pointer, str(outcome)))
+            # The reason without the value; the value only when it looks like a version.
+            message = str(outcome)
+            if outcome.reason != message:
+                message = f"{outcome.reason}: {show(raw, 'version')}"
+            defects.append(("invalid-schema-version", pointer, message))
             return None
         return outcome
+
+    def _mismatch(self, band: str, mapped: str, score: object) -> str:
+        shown = show(score, "number")
+        if band in self.bands.names:
+            return f"band {band!r} but score {shown} maps to {mapped!r}"
+        return (
+            f"band is not a band of the table ({describe(band)}); score {shown} maps to {mapped!r}"
+        )
 
     def _day(self, raw: object, pointer: str, defects: list[Defect]) -> int | None:
         if not isinstance(raw, str):
@@ -154,13 +167,14 @@ class RecordValidator:
         except KeyError:
             day = self._days[raw] = parse_day(raw)
         if day is None:
-            defects.append(
-                (
-                    "invalid-date",
-                    pointer,
-                    f"date {raw[:40]!r} is not a calendar date in YYYY-MM-DD form",
-                )
+            # A date-shaped value is shown (`2025-02-30`); anything else only described.
+            shaped = shown(raw, "date")
+            message = (
+                f"date {shaped} is not a calendar date in YYYY-MM-DD form"
+                if shaped is not None
+                else f"date is not a calendar date in YYYY-MM-DD form: {describe(raw)}"
             )
+            defects.append(("invalid-date", pointer, message))
         elif day > self.reference:
             defects.append(
                 (

@@ -42,17 +42,15 @@ def _normalize(value: str) -> str:
     # packaging itself tolerates surrounding space and another leading "v";
     # after our own stripping either one means the input was malformed.
     if not text or len(text) > _MAX_LENGTH or text != text.strip() or text[0] in "vV":
-        raise InvalidSchemaVersion(f"not a schema version: {_shown(value)}")
+        raise _invalid("not a schema version", value)
     try:
         version = Version(text)
     except InvalidVersion:
-        raise InvalidSchemaVersion(f"not a schema version: {_shown(value)}") from None
+        raise _invalid("not a schema version", value) from None
     if version.epoch != 0 or "!" in text:
-        raise InvalidSchemaVersion(f"epochs are not allowed in a schema version: {_shown(value)}")
+        raise _invalid("epochs are not allowed in a schema version", value)
     if len(version.release) > _MAX_RELEASE_PARTS:
-        raise InvalidSchemaVersion(
-            f"schema version has more than {_MAX_RELEASE_PARTS} release parts: {_shown(value)}"
-        )
+        raise _invalid(f"schema version has more than {_MAX_RELEASE_PARTS} release parts", value)
     release = (*version.release, 0, 0)[:_MAX_RELEASE_PARTS]
     parts = [".".join(str(n) for n in release)]
     if version.pre is not None:
@@ -69,6 +67,10 @@ def _normalize(value: str) -> str:
 def major_of(normalized: str) -> int:
     """The major number of an already normalized version."""
     return int(normalized.split(".", 1)[0])
+
+
+def _invalid(reason: str, value: str) -> InvalidSchemaVersion:
+    return InvalidSchemaVersion(f"{reason}: {_shown(value)}", reason=reason)
 
 
 def _shown(value: str) -> str:

@@ -3,16 +3,20 @@
 Telemetry must describe what the pipeline did, never what the person's body
 did. Secret scanners (detect-secrets, gitleaks) and PII engines (Presidio,
 scrubadub) do not flag `"restingHeartRate": 52`; this package does, by key
-name (a normalized, token-aware deny-list of Garmin and GarminDB names) and
-by value shape (emails, coordinates, tokens, `key=value` free text).
+name (a normalized, token-aware deny-list of Garmin and GarminDB names),
+confirmed by the shape of the value, and by value shape alone (emails,
+coordinates, tokens, `key=value` free text).
 
 Modules, one stage each:
 
 - `keys`: tokenize and normalize key names; match deny entries; cache.
 - `denylist`: the default groups (raw-metric, location, pii, secret).
 - `patterns`: key-path globs for allowlist mode and suppressions.
+- `values`: value shapes: a denied key proposes, its value confirms.
 - `text`: value detectors and the byte prefilter in front of them.
-- `scan`: the streaming scanner over files (fast path and exact walk).
+- `prefilter`: one compiled pattern per block over the deny entries and the
+  detectors' triggers; lines it proves clean are never parsed.
+- `scan`: the streaming scanner over files (prefilter, fast path, exact walk).
 - `suppress`, `collect`: suppressions, counting, bounded findings.
 - `selftest`: the canary that proves the scanner still catches leaks.
 

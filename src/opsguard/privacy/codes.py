@@ -13,8 +13,14 @@ PRIVACY_CODES: dict[str, str] = {
     "location": "A location (latitude/longitude key or coordinate pair) reached telemetry.",
     "secret": "A credential (password, OAuth/Bearer token, JWT, API key) reached telemetry.",
     "unknown-field": "Allowlist mode: a key path that privacy.allow does not declare.",
-    "unreadable": "A file or line that could not be parsed (binary, not UTF-8, invalid JSON); "
-    "invalid lines are still scanned as text (warning).",
+    "unreadable": "Input the scan could not see: a file that cannot be read (permission, I/O "
+    "error, broken link) or is binary data, a directory that cannot be listed (error: the gate "
+    "fails); or a line that is not JSON or not UTF-8, text in UTF-16/32 or with NUL bytes, "
+    "which was still scanned as text (warning).",
+    "special-file": "A FIFO, socket or device in a telemetry directory: never opened, skipped "
+    "(warning).",
+    "no-files": "No telemetry file to scan (an empty directory, only other files or symlinked "
+    "directories): a scan of nothing proves nothing, so the gate fails.",
     "expired-suppression": "A privacy suppression whose expiry date has passed: it no longer "
     "suppresses anything; renew it with a reason or remove it.",
 }
@@ -22,5 +28,7 @@ PRIVACY_CODES: dict[str, str] = {
 PRIVACY_SELF_TEST_CODES: dict[str, str] = {
     "canary-missed": "The privacy self-test planted a leak the scanner did not report: the "
     "scanner is broken and its passes prove nothing.",
-    "canary-false-positive": "The privacy self-test planted a clean line the scanner flagged.",
+    "canary-false-positive": "The privacy self-test planted a clean line, or a look-alike "
+    "value under a denied key (a slug, a permission word, a list of CI steps), and the scanner "
+    "flagged it.",
 }

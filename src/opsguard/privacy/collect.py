@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from ..core.result import Finding, Severity
 from .suppress import Suppressor
 
-__all__ = ["DEFAULT_LIMIT", "Collector", "Detection"]
+__all__ = ["BLIND_CODES", "DEFAULT_LIMIT", "Collector", "Detection"]
 
 DEFAULT_LIMIT = 10_000
 
@@ -32,6 +32,11 @@ class Detection:
     message: str
 
 
+# Failing codes that say the scan could not see, not that the data leaks: they fail the
+# gate but are counted apart from the privacy violations (`Collector.unseen`).
+BLIND_CODES = frozenset({"unreadable", "no-files"})
+
+
 class Collector:
     """Receives detections; keeps counts, suppression uses and the first findings."""
 
@@ -45,6 +50,7 @@ class Collector:
         self.violations = 0
         self.violating_files = 0
         self.violating_lines = 0
+        self.unseen = 0
         self._last_file: str | None = None
         self._last_line: tuple[str, int | None] | None = None
 
@@ -57,7 +63,9 @@ class Collector:
             self.suppressed += 1
             return
         self.counts[detection.code] += 1
-        if detection.severity == "error":
+        if detection.severity == "error" and detection.code in BLIND_CODES:
+            self.unseen += 1
+        elif detection.severity == "error":
             self.violations += 1
             # Detections arrive in file and line order: counting changes needs no set.
             if detection.path != self._last_file:

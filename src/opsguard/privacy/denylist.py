@@ -17,7 +17,9 @@ metrics only when they are the whole key (`steps`, `stress`, `weight`, `hr`,
 every decision.
 
 Groups are the finding codes. Their order is the precedence when one key
-matches entries of two groups: secret, pii, location, raw-metric.
+matches entries of two groups: secret, pii, location, raw-metric. Each
+(group, kind) has a value class (`values.value_class`): what a value must
+look like to confirm the key's finding.
 """
 
 from __future__ import annotations
@@ -88,7 +90,7 @@ DEFAULT_DENY: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         "phone": ("phone", "*phone number*", "*mobile number*"),
     },
     "location": {
-        "location": (
+        "coordinate": (
             "*latitude*",
             "*longitude*",
             "lat",
@@ -106,11 +108,13 @@ DEFAULT_DENY: Mapping[str, Mapping[str, tuple[str, ...]]] = {
             "end long",
             "position lat",
             "position long",
-            "*location name*",
             "coordinates",
             "*geolocation*",
             "geo",
             "*gps*",
+        ),
+        "place": (
+            "*location name*",
             "*home address*",
             "*street address*",
         ),

@@ -30,6 +30,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from .values import value_class
+
 __all__ = [
     "CACHE_LIMIT",
     "DenyEntry",
@@ -136,11 +138,13 @@ def parse_entry(text: str, group: str, label: str) -> DenyEntry | None:
 
 @dataclass(frozen=True, slots=True)
 class KeyMatch:
-    """Why a key is denied: its group (the finding code), kind and the entry that matched."""
+    """Why a key is denied: its group (the finding code), kind, the entry that matched,
+    and the value class that decides whether its value confirms it (`values.judge`)."""
 
     group: str
     label: str
     entry: str
+    value_class: str = "identity"
 
 
 class KeyClassifier:
@@ -191,7 +195,8 @@ class KeyClassifier:
                     best = (rank, entry)
         if best is None:
             return None
-        return KeyMatch(best[1].group, best[1].label, best[1].text)
+        entry = best[1]
+        return KeyMatch(entry.group, entry.label, entry.text, value_class(entry.group, entry.label))
 
 
 def _index(entries: tuple[DenyEntry, ...]) -> dict[str, tuple[tuple[int, DenyEntry], ...]]:

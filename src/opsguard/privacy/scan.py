@@ -1,9 +1,13 @@
 """The streaming privacy scan over telemetry files.
 
 Inputs: `.jsonl` (one JSON value per line), `.json` (one document), `.log`
-and `.txt` (free text); other files in a directory are skipped and counted.
-A file whose first 8 KiB hold a NUL byte is binary (or UTF-16): reported as
-`unreadable` and not scanned as text.
+and `.txt` (free text); other files in a directory are skipped and counted,
+special files are never opened (`special-file`, a warning). A guard that
+cannot see cannot pass: a file it cannot read, binary data (`_is_binary`)
+and a directory it cannot list are failing `unreadable` findings, and no
+file at all is `no-files`. UTF-16/32 text is decoded by its byte order
+mark, NUL bytes are ignored (each a warning that says so). A repeated key
+hides nothing: `_walk_raw` walks every occurrence.
 
 Memory does not grow with file size: files are read in blocks of 64 KiB cut
 at line ends (a single line longer than that is held whole, so a 50 MB line
@@ -11,7 +15,10 @@ costs about its size), and findings beyond the collector's limit are
 counted, not kept. A `.json` document must be parsed whole; one over
 `MAX_JSON_DOCUMENT` bytes is scanned line by line as text instead.
 
-Speed (denylist mode): parsing every line with orjson is the floor. On top
+Speed (denylist mode): JSONL files from `PREFILTER_MIN_SIZE` on go through the
+byte prefilter first (`prefilter.py`): lines it proves clean are never
+parsed, the rest take the path below. Without it, parsing every line with
+orjson is the floor. On top
 of it a clean block costs a handful of C-level passes and no Python code per
 line (`Scanner._fast_check`): key-set unions against the keys already known
 to be safe, level by level through the keys known to hold objects (every
@@ -28,23 +35,41 @@ paths depend on nesting).
 
 from __future__ import annotations
 
+import codecs
+import json
 import os
+import re
 from bisect import bisect_right
-from collections.abc import Iterator, Sequence
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from itertools import accumulate, chain, compress, repeat
-from operator import add, is_, not_, or_
+from operator import add, is_, ne, not_, or_
 from pathlib import Path
 from typing import IO, Any, Protocol
 
 import orjson
 
-from ..core.files import BOM, JSON_TOKEN, NON_SPACE, Discovery, discover_files, display_path
+from ..core.files import (
+    BOM,
+    JSON_TOKEN,
+    NON_SPACE,
+    OTHER_BOMS,
+    Discovery,
+    NotRegularFile,
+    discover_files,
+    display_path,
+    json_problem,
+    open_regular,
+    printable,
+)
 from ..core.gcpause import gc_paused
 from ..core.result import Severity
 from .collect import Detection
-from .keys import CACHE_LIMIT, KeyClassifier
+from .keys import CACHE_LIMIT, KeyClassifier, KeyMatch
 from .patterns import PathPatterns
+from .prefilter import Prefilter
+from .prefilter import load as load_prefilter
 from .text import (
     TRIGGER_LITERALS,
     TRIGGER_PATTERNS,
@@ -54,6 +79,7 @@ from .text import (
     may_hit_text,
     shown_name,
 )
+from .values import CLASS_NAMES, judge
 
 __all__ = [
     "BLOCK_SIZE",
@@ -73,6 +99,9 @@ BINARY_PROBE = 8192
 MAX_JSON_DOCUMENT = 64 << 20
 _CONTAINER_KEYS_LIMIT = 1024
 _CACHED_STRING_LIMIT = 256  # longer strings are not cached (memory stays bounded)
+# JSONL files from this size on go through the byte prefilter (smaller ones are parsed
+# whole: importing and compiling the prefilter costs about 45 ms, a 1 MiB file 5 ms).
+PREFILTER_MIN_SIZE = 1 << 20
 
 
 class _Marker:
@@ -121,6 +150,7 @@ class _Found:
     message: str
     column: int | None = None
     raw_path: tuple[str | int, ...] = ()  # real location, for line lookup in a .json document
+    why: str = ""  # `--explain`: what proposed and what confirmed the finding
 
 
 def discover_telemetry(paths: Sequence[Path]) -> Discovery:
@@ -131,11 +161,25 @@ def discover_telemetry(paths: Sequence[Path]) -> Discovery:
 class Scanner:
     """Scans files and reports every detection to a sink (a `Collector`)."""
 
-    def __init__(self, policy: Policy, sink: Sink) -> None:
+    # Whether blocks of JSONL lines go through the byte prefilter first (tests of the exact
+    # path turn it off).
+    use_prefilter = True
+
+    def __init__(
+        self,
+        policy: Policy,
+        sink: Sink,
+        *,
+        explain: bool = False,
+        prefilter_from: int | None = None,
+    ) -> None:
         self.classifier = policy.classifier
         self.allow = policy.allow
         self.sink = sink
+        self.explain = explain
         self.lines = 0
+        # Denied keys (and free-text key forms) whose value was a look-alike: not reported.
+        self.look_alikes = 0
         # Keys seen and classified clean: the C-level fast path compares key sets with it.
         self._safe: set[str] = set()
         # Per object depth: keys seen holding an object or array (the fast path follows them).
@@ -143,10 +187,18 @@ class Scanner:
         self._key_text: dict[str, bool] = {}
         self._segments: dict[str, str] = {}
         self._string_verdicts: dict[bytes, bool] = {}
+        # The byte prefilter (denylist mode, when its engines are installed): lines it
+        # proves clean are never parsed. Loaded for the first large JSONL file only, so a
+        # scan of small files does not pay for importing and compiling it.
+        self._prefilter: Prefilter | None = None
+        self._prefilter_loaded = not self.use_prefilter
+        self._prefilter_from = PREFILTER_MIN_SIZE if prefilter_from is None else prefilter_from
 
     # --- files ---------------------------------------------------------------------------------
 
     def scan(self, paths: Sequence[Path], cwd: Path) -> ScanStats:
+        """Scan `paths`; a guard that cannot see cannot pass: a directory it cannot list, a
+        file it cannot read or decode, and finding no file at all are failing findings."""
         discovery = discover_telemetry(paths)
         for directory, reason in discovery.unlisted:
             self._report(
@@ -154,6 +206,25 @@ class Scanner:
                 display_path(directory, cwd),
                 None,
                 f"cannot list directory: {reason}; nothing below it was scanned",
+                severity="error",
+            )
+        for special, kind in discovery.special:
+            self._report(
+                "special-file",
+                display_path(special, cwd),
+                None,
+                f"{kind}, not a regular file: skipped, never opened",
+            )
+        if not discovery.files:
+            shown = ", ".join(display_path(path, cwd) for path in paths[:3])
+            more = f" and {len(paths) - 3} more" if len(paths) > 3 else ""
+            self._report(
+                "no-files",
+                shown + more,
+                None,
+                f"no telemetry file ({', '.join(TELEMETRY_SUFFIXES)}) to scan: "
+                f"{discovery.skipped} other file(s) or symlinked directories passed over",
+                severity="error",
             )
         with gc_paused():
             for file in discovery.files:
@@ -161,34 +232,82 @@ class Scanner:
         return ScanStats(len(discovery.files), self.lines, discovery.skipped)
 
     def scan_file(self, file: Path, shown: str) -> None:
+        """Scan one file by its suffix; text in UTF-16/32 (by its BOM) is decoded first,
+        NUL bytes are ignored, and binary data is a failing `unreadable` finding."""
         try:
-            with file.open("rb") as handle:
+            with open_regular(file) as handle:
                 head = handle.read(BINARY_PROBE)
-                if b"\x00" in head:
+                handle.seek(0)
+                encoding = _other_encoding(head)
+                blocks = _blocks(handle) if encoding is None else _decoded(handle, encoding)
+                if encoding is None and _is_binary(head):
                     self._report(
                         "unreadable",
                         shown,
                         None,
-                        "binary file (NUL bytes; UTF-16 text included): not scanned",
+                        "binary data, not text (most of its first 8 KiB is neither printable "
+                        "text nor UTF-8): what it holds cannot be judged",
+                        severity="error",
                     )
                     return
-                handle.seek(0)
+                counter = _NulCounter()
+                blocks = counter.strip(blocks)
                 name = file.name.lower()
                 if name.endswith(".jsonl"):
-                    self._scan_jsonl(handle, shown)
+                    size = os.fstat(handle.fileno()).st_size
+                    self._scan_jsonl(blocks, shown, prefilter=size >= self._prefilter_from)
                 elif name.endswith(".json"):
-                    self._scan_json_document(handle, shown)
+                    self._scan_json_document(blocks, shown, os.fstat(handle.fileno()).st_size)
                 else:
-                    self._scan_text(handle, shown)
+                    self._scan_text(blocks, shown)
+                if encoding is not None:
+                    self._report(
+                        "unreadable",
+                        shown,
+                        None,
+                        f"{encoding} text (by its byte order mark): decoded and scanned",
+                    )
+                if counter.nuls:
+                    self._report(
+                        "unreadable",
+                        shown,
+                        None,
+                        f"{counter.nuls} NUL byte(s) (first at byte {counter.first}): "
+                        "ignored, the rest scanned as text",
+                    )
+        except NotRegularFile as exc:
+            self._report("special-file", shown, None, f"{exc.strerror}: skipped, never opened")
         except OSError as exc:
-            self._report("unreadable", shown, None, f"cannot read file: {exc.strerror}")
+            self._report(
+                "unreadable",
+                shown,
+                None,
+                f"cannot read file: {exc.strerror or type(exc).__name__}; nothing in it was "
+                "scanned",
+                severity="error",
+            )
 
     # --- JSONL ---------------------------------------------------------------------------------
 
-    def _scan_jsonl(self, handle: IO[bytes], shown: str) -> None:
+    def _scan_jsonl(self, blocks: Iterable[bytes], shown: str, *, prefilter: bool = False) -> None:
         start = 0  # lines of this file before the block
-        for data in _blocks(handle):
+        offset = 0  # bytes of this file before the block
+        if prefilter and not self._prefilter_loaded:
+            self._prefilter = load_prefilter(self.classifier.entries)
+            self._prefilter_loaded = True
+        use = self._prefilter if prefilter and self.allow is None else None
+        for data in blocks:
             block = data[len(BOM) :] if start == 0 and data.startswith(BOM) else data
+            offset += len(data) - len(block)
+            found = use.candidates(block) if use is not None else None
+            if found is not None:
+                starts, indices, count = found
+                if starts:
+                    self._scan_candidates(block, starts, indices, shown, start=start, offset=offset)
+                start += count
+                offset += len(block)
+                self.lines += count
+                continue
             lines = _Lines(block)
             objects = _parse_lines(lines.lines)
             count = len(objects)
@@ -207,9 +326,39 @@ class Scanner:
                     start + index + 1,
                     triggers=texts.get(index),
                     keys=keyed is None or index in keyed,
+                    offset=offset + lines.start_of(index),
                 )
             start += count
+            offset += len(block)
             self.lines += count
+
+    def _scan_candidates(
+        self,
+        block: bytes,
+        starts: list[int],
+        indices: list[int],
+        shown: str,
+        *,
+        start: int,
+        offset: int,
+    ) -> None:
+        """The lines of a proven block that the prefilter could not clear, scanned like a
+        block of their own (the key-set fast path, then the exact walk where needed)."""
+        find = block.find
+        raws = [block[begin : find(b"\n", begin)] for begin in starts]
+        lines = _Lines(b"\n".join(raws) + b"\n")
+        objects = _parse_lines(lines.lines)
+        texts, keyed = self._fast_check(objects, lines)
+        for index in sorted(texts.keys() | keyed):
+            self._jsonl_line(
+                raws[index],
+                objects[index],
+                shown,
+                start + indices[index] + 1,
+                triggers=texts.get(index),
+                keys=index in keyed,
+                offset=offset + starts[index],
+            )
 
     def _jsonl_line(
         self,
@@ -220,6 +369,7 @@ class Scanner:
         *,
         triggers: list[int] | None,
         keys: bool,
+        offset: int = 0,
     ) -> None:
         """The exact check of one line the fast path could not clear.
 
@@ -233,13 +383,32 @@ class Scanner:
             return
         if value is _BAD:
             self._report(
-                "unreadable", shown, line, "not valid UTF-8 JSON: the line was scanned as text"
+                "unreadable", shown, line, f"{_not_json(raw, offset)}: the line was scanned as text"
             )
             self._emit(self._text_line(raw), shown, line)
             return
         if not keys and triggers and not self._strings_may_hit(raw, triggers):
             return
-        self._emit(self._walk(value, strings=triggers is not None), shown, line)
+        self._emit(self._walk_raw(raw, value, strings=triggers is not None), shown, line)
+
+    def _walk_raw(self, raw: bytes, value: object, *, strings: bool = True) -> list[_Found]:
+        """`_walk` of a parsed line or document, seeing every occurrence of a repeated key.
+
+        orjson keeps a repeated key's last value and says nothing, so
+        `{"note": "jane@example.org", "note": "ok"}` would hide the address.
+        When the raw bytes hold more key-like `"...":` than the parsed value
+        has keys (a cheap count; strings holding `":` count too), the bytes
+        are parsed again keeping every (key, value) pair, and that is walked.
+        """
+        counted: list[int] = [0]
+        found = self._walk(value, strings=strings, keys=counted)
+        if len(_KEY_END.findall(raw)) <= counted[0]:
+            return found
+        try:
+            pairs = json.loads(raw, object_pairs_hook=_Pairs)
+        except (ValueError, RecursionError):  # orjson read it; deeper than json's stack
+            return found
+        return self._walk(pairs, strings=strings)
 
     def _strings_may_hit(self, raw: bytes, triggers: list[int]) -> bool:
         """Whether a detector matches in a string holding a trigger (True when unsure)."""
@@ -264,7 +433,9 @@ class Scanner:
         """Whether a detector matches in one string's bytes (short ones cached: messages repeat)."""
         cached = self._string_verdicts.get(raw)
         if cached is None:
-            cached = bool(detect_text(raw.decode("utf-8", "replace"), self.classifier))
+            # Look-alikes count as hits here: the walk must see them to count them.
+            text = raw.decode("utf-8", "replace")
+            cached = bool(detect_text(text, self.classifier, look_alikes=True))
             if len(raw) <= _CACHED_STRING_LIMIT and len(self._string_verdicts) < CACHE_LIMIT:
                 self._string_verdicts[raw] = cached
         return cached
@@ -292,7 +463,7 @@ class Scanner:
             level, owners = list(compress(objects, mask)), list(compress(range(count), mask))
         keyed = self._denied_owners(level, owners, lines.block)
         if keyed is None:  # an object the known container keys do not reach: the full pass
-            keyed = set(self._keys_full(level, owners))
+            keyed = set(self._keys_full(level, owners, lines.lines))
         return texts, keyed
 
     def _denied_owners(
@@ -391,11 +562,21 @@ class Scanner:
             if classify(key) is None and len(safe) < CACHE_LIMIT:
                 safe.add(key)
 
-    def _keys_full(self, level: list[Any], owners: Sequence[int]) -> list[int]:
-        """Every value of every object, level by level, with owners; learns container keys."""
+    def _keys_full(
+        self, level: list[Any], owners: Sequence[int], raw_lines: list[bytes]
+    ) -> list[int]:
+        """Every value of every object, level by level, with owners; learns container keys.
+
+        Also the owners whose line holds more `{` than objects were reached:
+        a brace inside a string, or an object orjson dropped for a repeated
+        key (`{"p": {"rhr": 52}, "p": {}}`); the exact walk sees every pair.
+        """
         bad: list[int] = []
         depth = 0
+        reached: Counter[int] = Counter()
+        top = list(owners)
         while level:
+            reached.update(owners)
             bad.extend(self._unsafe_owners(level, owners))
             values = list(chain.from_iterable(map(dict.values, level)))
             value_owners = list(chain.from_iterable(map(repeat, owners, map(len, level))))
@@ -420,6 +601,9 @@ class Scanner:
                 )
             level, owners = next_level, next_owners
             depth += 1
+        braces = list(map(bytes.count, map(raw_lines.__getitem__, top), repeat(b"{")))
+        reached_counts = list(map(reached.__getitem__, top))
+        bad.extend(compress(top, map(ne, braces, reached_counts)))
         return bad
 
     def _unsafe_owners(self, level: list[Any], owners: Sequence[int]) -> list[int]:
@@ -437,15 +621,21 @@ class Scanner:
 
     # --- the exact walk ------------------------------------------------------------------------
 
-    def _walk(self, root: object, *, strings: bool = True) -> list[_Found]:
+    def _walk(
+        self, root: object, *, strings: bool = True, keys: list[int] | None = None
+    ) -> list[_Found]:
         """Every detection in one JSON value, in document order.
 
         Iterative (orjson allows 1024 levels; Python's recursion limit is
         lower). Locations are parent-linked frames `(parent, key or index)`,
-        turned into pointers only for a finding. A denied key holding an
-        object or array is reported at the key only when nothing inside it
-        was: findings point at the leaves. `strings=False` skips the value
+        turned into pointers only for a finding. A denied key is reported
+        only when its value confirms it (`values.judge`); a look-alike is
+        counted. A denied key holding an object or array is reported at the
+        key only when nothing inside it was and the container confirms it:
+        findings point at the leaves. `strings=False` skips the value
         detectors (the fast path proved the line's bytes cannot trigger them).
+        Objects are dicts, or `_Pairs` (every pair of an object with a
+        repeated key); `keys`, when given, receives the number of keys seen.
         """
         found: list[_Found] = []
         classify = self.classifier.classify
@@ -453,22 +643,28 @@ class Scanner:
         fast = allow is None
         safe = self._safe
         key_text = self._key_may_hit
+        key_count = 0
         # (value, frame, under an unknown key, pending container finding)
         stack: list[Any] = [(root, None, False, None)]
         while stack:
             item = stack.pop()
             if type(item) is _Pending:
                 if len(found) == item.mark:
-                    found.append(item.found)
+                    hit = self._confirm(item.match, item.value, item.frame, item.key)
+                    if hit is not None:
+                        found.append(hit)
                 continue
             value, frame, unknown, pending = item
             if pending is not None:
                 pending.mark = len(found)
             children: list[Any] = []
-            if type(value) is dict:
-                for key, child in value.items():
+            kind_of_value = type(value)
+            if kind_of_value is dict or kind_of_value is _Pairs:
+                pairs = value.items() if kind_of_value is dict else value
+                key_count += len(value)
+                for key, child in pairs:
                     kind = type(child)
-                    container = kind is dict or kind is list
+                    container = kind is dict or kind is list or kind is _Pairs
                     if fast and key in safe and not (strings and key_text(key)):
                         # A known clean key (the common case): only its value matters.
                         if container:
@@ -494,39 +690,55 @@ class Scanner:
                     match = classify(key)
                     child_pending: _Pending | None = None
                     if match is not None and not _is_empty(child):
-                        what = ""
                         if container:
-                            what = " (object)" if kind is dict else " (array)"
-                        hit = self._found(
-                            match.group, here, f"{match.label} key {shown_name(key)}{what}"
-                        )
-                        if container:
-                            child_pending = _Pending(hit)
+                            child_pending = _Pending(match, child, here, key)
                         else:
-                            found.append(hit)
+                            hit = self._confirm(match, child, here, key)
+                            if hit is not None:
+                                found.append(hit)
                     if container:
                         children.append((child, here, child_unknown, child_pending))
                     elif strings and kind is str and may_hit_text(child):
                         self._string_hits(child, here, found, "in a string value")
-            elif type(value) is list:
+            elif kind_of_value is list:
                 for index, child in enumerate(value):
-                    if type(child) is dict or type(child) is list:
+                    kind = type(child)
+                    if kind is dict or kind is list or kind is _Pairs:
                         children.append((child, (frame, index), unknown, None))
-                    elif strings and type(child) is str and may_hit_text(child):
+                    elif strings and kind is str and may_hit_text(child):
                         self._string_hits(child, (frame, index), found, "in a string value")
-            elif strings and type(value) is str and may_hit_text(value):
+            elif strings and kind_of_value is str and may_hit_text(value):
                 self._string_hits(value, frame, found, "in a string value")
             for child_item in reversed(children):
                 if child_item[3] is not None:
                     stack.append(child_item[3])
                 stack.append(child_item)
+        if keys is not None:
+            keys[0] += key_count
+        return found
+
+    def _confirm(self, match: KeyMatch, value: object, frame: _Frame, key: str) -> _Found | None:
+        """The finding for a denied key if its value confirms it; None (counted) if not."""
+        verdict = judge(match.value_class, _plain(value))
+        if not verdict.confirmed:
+            self.look_alikes += 1
+            return None
+        message = f"{match.label} key {shown_name(key)} holding {verdict.shape}"
+        found = self._found(match.group, frame, message)
+        if self.explain:
+            found = replace(found, why=_why(match.value_class, match.entry, verdict.shape))
         return found
 
     def _string_hits(self, text: str, frame: _Frame, found: list[_Found], place: str) -> None:
-        for hit in detect_text(text, self.classifier):
+        for hit in detect_text(text, self.classifier, look_alikes=True):
+            if not hit.confirmed:
+                self.look_alikes += 1
+                continue
             item = self._found(hit.code, frame, f"{_describe(hit)} {place}")
             if hit.key:
                 item = replace(item, key_path=_join(item.key_path, hit.key))
+            if self.explain:
+                item = replace(item, why=_hit_why(hit))
             found.append(item)
 
     def _found(self, code: str, frame: _Frame, message: str) -> _Found:
@@ -556,8 +768,7 @@ class Scanner:
 
     # --- JSON documents ------------------------------------------------------------------------
 
-    def _scan_json_document(self, handle: IO[bytes], shown: str) -> None:
-        size = os.fstat(handle.fileno()).st_size
+    def _scan_json_document(self, blocks: Iterable[bytes], shown: str, size: int) -> None:
         if size > MAX_JSON_DOCUMENT:
             self._report(
                 "unreadable",
@@ -565,9 +776,9 @@ class Scanner:
                 None,
                 f"JSON document over {MAX_JSON_DOCUMENT >> 20} MiB: scanned line by line as text",
             )
-            self._scan_text(handle, shown)
+            self._scan_text(blocks, shown)
             return
-        data = handle.read()
+        data = b"".join(blocks)
         if data.startswith(BOM):
             data = data[len(BOM) :]
         line_count = data.count(b"\n") + (0 if not data or data.endswith(b"\n") else 1)
@@ -577,17 +788,19 @@ class Scanner:
         try:
             document = orjson.loads(data)
         except orjson.JSONDecodeError as exc:
+            problem = json_problem(data, exc)
             self._report(
                 "unreadable",
                 shown,
-                exc.lineno or 1,
-                "not valid UTF-8 JSON (or nested deeper than 1024 levels): scanned as text",
+                problem.line,
+                f"not valid JSON: {problem.reason} at column {problem.column} (byte "
+                f"{problem.offset}): scanned as text",
             )
             for index, raw in enumerate(data.split(b"\n")):
                 if may_hit(raw, quotes=True):
                     self._emit(self._text_line(raw), shown, index + 1)
             return
-        found = self._walk(document)
+        found = self._walk_raw(data, document)
         if not found:
             return
         lines = _pointer_lines(data, {f.raw_path for f in found})
@@ -599,10 +812,12 @@ class Scanner:
 
     # --- text ----------------------------------------------------------------------------------
 
-    def _scan_text(self, handle: IO[bytes], shown: str) -> None:
+    def _scan_text(self, blocks: Iterable[bytes], shown: str) -> None:
         start = 0  # lines of this file before the block
-        for data in _blocks(handle):
+        offset = 0  # bytes of this file before the block
+        for data in blocks:
             block = data[len(BOM) :] if start == 0 and data.startswith(BOM) else data
+            offset += len(data) - len(block)
             lines = _Lines(block)
             slow = set(_triggered(lines, quotes=True))
             try:
@@ -611,23 +826,32 @@ class Scanner:
                 slow.update(i for i, raw in enumerate(lines.lines) if not _is_utf8(raw))
             for index in sorted(slow):
                 raw = lines.lines[index]
-                if not _is_utf8(raw):
+                bad = _invalid_utf8_at(raw)
+                if bad is not None:
                     self._report(
                         "unreadable",
                         shown,
                         start + index + 1,
-                        "not valid UTF-8: the line was scanned with replacement characters",
+                        f"invalid UTF-8 at column {bad + 1} (byte "
+                        f"{offset + lines.start_of(index) + bad}): the line was scanned with "
+                        "replacement characters",
                     )
                 self._emit(self._text_line(raw), shown, start + index + 1)
             start += len(lines.lines)
+            offset += len(block)
             self.lines += len(lines.lines)
 
     def _text_line(self, raw: bytes) -> list[_Found]:
         text = raw.decode("utf-8", "replace")
-        return [
-            _Found(hit.code, "", hit.key, f"{_describe(hit)} in free text", hit.column)
-            for hit in detect_text(text, self.classifier)
-        ]
+        found: list[_Found] = []
+        for hit in detect_text(text, self.classifier, look_alikes=True):
+            if not hit.confirmed:
+                self.look_alikes += 1
+                continue
+            message = f"{_describe(hit)} in free text"
+            why = _hit_why(hit) if self.explain else ""
+            found.append(_Found(hit.code, "", hit.key, message, hit.column, why=why))
+        return found
 
     # --- output --------------------------------------------------------------------------------
 
@@ -648,6 +872,7 @@ class Scanner:
                 message += f" (column {item.column})"
             if times > 1:
                 message += f" ({times} times on this line)"
+            message += item.why
             self._report(
                 item.code, shown, line, message, pointer=item.pointer, key_path=item.key_path
             )
@@ -661,19 +886,68 @@ class Scanner:
         *,
         pointer: str = "",
         key_path: str = "",
+        severity: Severity | None = None,
     ) -> None:
-        severity: Severity = "warning" if code == "unreadable" else "error"
+        """Hand one detection to the sink. `unreadable` and `special-file` are warnings
+        (the input was still scanned as text, or is no telemetry) unless `severity` says
+        otherwise: what could not be seen at all fails."""
+        if severity is None:
+            severity = "warning" if code in _WARNING_CODES else "error"
         self.sink.add(Detection(code, severity, shown, line, pointer, key_path, message))
 
 
 class _Pending:
-    """A container-valued denied key, reported only if nothing below it was."""
+    """A container-valued denied key, reported only if nothing below it was (and then
+    only if the container confirms it)."""
 
-    __slots__ = ("found", "mark")
+    __slots__ = ("frame", "key", "mark", "match", "value")
 
-    def __init__(self, found: _Found) -> None:
-        self.found = found
+    def __init__(self, match: KeyMatch, value: object, frame: _Frame, key: str) -> None:
+        self.match = match
+        self.value = value
+        self.frame = frame
+        self.key = key
         self.mark = -1
+
+
+class _Pairs(list[tuple[str, Any]]):
+    """An object's (key, value) pairs in order, repeated keys kept (`_walk_raw`)."""
+
+    def items(self) -> list[tuple[str, Any]]:
+        return self
+
+
+def _plain(value: object) -> object:
+    """`value` with `_Pairs` turned into dicts (the last pair wins), for `values.judge`."""
+    if type(value) is _Pairs:
+        return {key: _plain(child) for key, child in value}
+    if type(value) is list:
+        return [_plain(child) for child in value]
+    return value
+
+
+def _describe(hit: Hit) -> str:
+    """A value detector's hit in words: the kind; a key form's key and value shape."""
+    return f"{hit.label} {hit.detail} holding {hit.shape}" if hit.key else hit.detail
+
+
+def _hit_why(hit: Hit) -> str:
+    if not hit.key:
+        return f" [why: the {hit.detail} detector matched]"
+    return _why(hit.value_class, hit.entry, hit.shape)
+
+
+def _why(value_cls: str, entry: str, shape: str) -> str:
+    """The `--explain` suffix: the key class and the entry that proposed, the shape that
+    confirmed. Never the value."""
+    return (
+        f" [why: key class {CLASS_NAMES.get(value_cls, value_cls)} (deny entry "
+        f"'{printable(entry)}'); value shape {shape}]"
+    )
+
+
+# The end of a key in raw JSON: a quote, optional whitespace, a colon (`_walk_raw`).
+_KEY_END = re.compile(rb'"[ \t\r\n]*:')
 
 
 # A location inside a JSON value: (parent frame, key or array index); None is the top.
@@ -717,10 +991,6 @@ class _Lines:
         if self._ends is None:
             self._ends = list(accumulate(map(add, map(len, self.lines), repeat(1))))
         return self._ends
-
-
-def _describe(hit: Hit) -> str:
-    return f"{hit.label} {hit.detail}" if hit.key else hit.detail
 
 
 def _join(key_path: str, key: str) -> str:
@@ -879,8 +1149,26 @@ def _flatten_lists(
 
 def _blocks(handle: IO[bytes]) -> Iterator[bytes]:
     """Blocks of whole lines, about BLOCK_SIZE each; the last may lack its newline."""
+    return _whole_lines(iter(lambda: handle.read(BLOCK_SIZE), b""))
+
+
+def _decoded(handle: IO[bytes], encoding: str) -> Iterator[bytes]:
+    """`_blocks` of a UTF-16 or UTF-32 file (the codec reads its BOM), re-encoded as UTF-8;
+    undecodable units become replacement characters."""
+    decoder = codecs.getincrementaldecoder(encoding.lower())(errors="replace")
+
+    def chunks() -> Iterator[bytes]:
+        while data := handle.read(BLOCK_SIZE):
+            yield decoder.decode(data).encode("utf-8", "surrogatepass")
+        yield decoder.decode(b"", final=True).encode("utf-8", "surrogatepass")
+
+    return _whole_lines(chunk for chunk in chunks() if chunk)
+
+
+def _whole_lines(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """Chunks regrouped into blocks that end at a newline; the last may lack its newline."""
     parts: list[bytes] = []
-    while data := handle.read(BLOCK_SIZE):
+    for data in chunks:
         cut = data.rfind(b"\n")
         if cut < 0:
             parts.append(data)
@@ -961,3 +1249,80 @@ def _element_line(
     if path in remaining:
         lines[path] = line + data.count(b"\n", after, following.start())
         remaining.discard(path)
+
+
+# Codes that are warnings unless the scanner says otherwise (see `Scanner._report`).
+_WARNING_CODES = frozenset({"unreadable", "special-file"})
+# Bytes that are neither text nor whitespace: C0 controls but tab, newline, CR, FF, VT; DEL.
+_CONTROL_BYTES = bytes([*range(0x01, 0x09), 0x0E, 0x0F, *range(0x10, 0x1B), *range(0x1C, 0x20)])
+_CONTROL_BYTES += b"\x7f"
+
+
+def _other_encoding(head: bytes) -> str | None:
+    """`UTF-16` or `UTF-32` when the file starts with that byte order mark, else None."""
+    for bom, name in OTHER_BOMS:
+        if head.startswith(bom):
+            return name
+    return None
+
+
+def _is_binary(head: bytes) -> bool:
+    """Whether the first bytes of a file are binary data rather than text.
+
+    NUL bytes are left out first (NUL-padded text and UTF-16 without a BOM
+    are text with NULs); then binary data is at least 30% control bytes or
+    bytes that are not UTF-8 (random bytes and compressed data are over 50%;
+    Latin-1 prose and a log line with a stray control byte far below).
+    """
+    data = head.replace(b"\x00", b"")
+    if not data:
+        return False
+    controls = len(data) - len(data.translate(None, _CONTROL_BYTES))
+    invalid = data.decode("utf-8", "replace").count("\ufffd") if not data.isascii() else 0
+    return (controls + invalid) * 10 >= len(data) * 3
+
+
+class _NulCounter:
+    """Takes NUL bytes out of a file's blocks, counting them and noting the first one."""
+
+    __slots__ = ("first", "nuls")
+
+    def __init__(self) -> None:
+        self.nuls = 0
+        self.first = -1
+
+    def strip(self, blocks: Iterable[bytes]) -> Iterator[bytes]:
+        offset = 0
+        for block in blocks:
+            if b"\x00" in block:
+                if self.first < 0:
+                    self.first = offset + block.index(b"\x00")
+                count = block.count(b"\x00")
+                self.nuls += count
+                offset += len(block)
+                yield block.replace(b"\x00", b"")
+            else:
+                offset += len(block)
+                yield block
+
+
+def _not_json(raw: bytes, offset: int) -> str:
+    """Why a JSONL line is not JSON, in plain words, with its column and file byte offset."""
+    try:
+        orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        problem = json_problem(raw, exc)
+        return (
+            f"not valid JSON: {problem.reason} at column {problem.column} "
+            f"(byte {offset + problem.offset})"
+        )
+    return "not valid JSON"  # pragma: no cover - only called for lines orjson refused
+
+
+def _invalid_utf8_at(raw: bytes) -> int | None:
+    """The offset of the first byte of `raw` that is not UTF-8, or None."""
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return error.start
+    return None

@@ -8,7 +8,17 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from ..core.config import Choice, Day, Kind, SectionSpec, Setting, Values, Words, table_items
+from ..core.config import (
+    Choice,
+    Day,
+    Kind,
+    SectionSpec,
+    Setting,
+    Switch,
+    Values,
+    Words,
+    table_items,
+)
 from ..core.errors import ConfigError
 
 __all__ = ["PRIVACY", "PRIVACY_GROUPS", "PRIVACY_MODES", "PrivacyConfig", "Suppression"]
@@ -39,6 +49,8 @@ class PrivacyConfig:
     # Normalized key names never flagged, for names that only look like metrics.
     safe_keys: tuple[str, ...] = ()
     suppressions: tuple[Suppression, ...] = ()
+    # Each finding's message also names the deny entry and the value shape's rule.
+    explain: bool = False
 
 
 class _DenyNames(Kind):
@@ -102,6 +114,7 @@ def _build(values: Values) -> PrivacyConfig:
         allow=allow,
         safe_keys=values["privacy.safe_keys"],
         suppressions=values["privacy.suppressions"],
+        explain=values["privacy.explain"],
     )
 
 
@@ -134,6 +147,14 @@ PRIVACY: SectionSpec[PrivacyConfig] = SectionSpec(
             _Suppressions(),
             [],
             "reviewed exceptions: a key path or file glob, a reason and an expiry date",
+        ),
+        Setting(
+            "privacy.explain",
+            Switch(),
+            False,
+            "name in each finding the key class and deny entry that proposed it and the value "
+            "shape that confirmed it (never the value)",
+            flag="--explain",
         ),
     ),
     _build,

@@ -31,6 +31,10 @@ class PrivacySummary(Summary):
     # Findings counted but not kept in the result (it keeps the first ones).
     findings_omitted: int
     reasons: list[str]
+    # Denied keys whose value did not confirm them (a slug under `full_name`): not reported.
+    look_alikes: int = 0
+    # Failing findings about what could not be seen (unreadable input, no files).
+    unseen: int = 0
 
 
 @dataclass(frozen=True, eq=False, slots=True)
@@ -44,19 +48,34 @@ class SelfTestSummary(Summary):
     false_positives: int
     counts: dict[str, int]
     reasons: list[str]
+    # Look-alike values planted under denied keys, and how many of them were flagged.
+    look_alikes: int = 0
+    look_alikes_flagged: int = 0
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def key_figure(summary: PrivacySummary) -> str:
-    scanned = f"{summary.files} files / {summary.lines} lines scanned ({summary.mode})"
-    suppressed = f", {summary.suppressed} suppressed" if summary.suppressed else ""
-    return (
-        f"{summary.violations} violations in {summary.violating_files} files / "
-        f"{summary.violating_lines} lines; {scanned}{suppressed}"
+    scanned = (
+        f"{_count(summary.files, 'file')} / {_count(summary.lines, 'line')} scanned "
+        f"({summary.mode})"
     )
+    found = (
+        f"{_count(summary.violations, 'violation')} in {_count(summary.violating_files, 'file')}"
+        f" / {_count(summary.violating_lines, 'line')}"
+        if summary.violations
+        else "no violations"
+    )
+    unseen = f", {summary.unseen} unseen" if summary.unseen else ""
+    suppressed = f", {summary.suppressed} suppressed" if summary.suppressed else ""
+    return f"{found}{unseen}; {scanned}{suppressed}"
 
 
 def self_test_key_figure(summary: SelfTestSummary) -> str:
     return (
-        f"{summary.caught}/{summary.leaks} planted leaks caught, "
-        f"{summary.false_positives} false positives on {summary.clean_lines} clean lines"
+        f"{summary.caught}/{summary.leaks} leaks caught, "
+        f"{summary.look_alikes_flagged}/{summary.look_alikes} look-alikes flagged, "
+        f"{summary.false_positives}/{summary.clean_lines} clean lines flagged"
     )

@@ -30,6 +30,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from .keys import KeyClassifier, KeyMatch
+from .values import judge, judge_text
 
 __all__ = [
     "TRIGGER_LITERALS",
@@ -129,17 +130,27 @@ def may_hit(raw: bytes, *, quotes: bool = False) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Hit:
-    """One detection: a code (deny group), a kind, and a masked description."""
+    """One detection: a code (deny group), a kind, and a masked description.
+
+    A free-text key form also carries the deny entry its key matched and the
+    shape of its value (`values.judge_text`); `confirmed` is False for a
+    look-alike (`token: write`), which `detect_text` leaves out unless asked.
+    """
 
     code: str
     label: str
     detail: str  # e.g. "key 'rhr'" or "email address" - never the value
     key: str  # the free-text key that matched ("" for pattern detectors)
     column: int  # 1-based, where the match starts
+    shape: str = ""  # the value's shape, for a key form ("a number")
+    entry: str = ""  # the deny entry the key matched, for a key form
+    value_class: str = ""  # the entry's value class, for a key form
+    confirmed: bool = True
 
 
-def detect_text(text: str, classifier: KeyClassifier) -> list[Hit]:
-    """Every detection in one string, in order of position."""
+def detect_text(text: str, classifier: KeyClassifier, *, look_alikes: bool = False) -> list[Hit]:
+    """Every detection in one string, in order of position (with `look_alikes`, also the
+    key forms whose value did not confirm them, `confirmed=False`)."""
     hits: list[Hit] = []
     if "@" in text:
         hits.extend(
@@ -152,7 +163,7 @@ def detect_text(text: str, classifier: KeyClassifier) -> list[Hit]:
         )
     hits.extend(_auth_hits(text))
     hits.extend(_coordinate_hits(text))
-    hits.extend(_key_value_hits(text, classifier))
+    hits.extend(hit for hit in _key_value_hits(text, classifier) if hit.confirmed or look_alikes)
     hits.sort(key=lambda h: h.column)
     return hits
 
@@ -183,8 +194,32 @@ def _key_value_hits(text: str, classifier: KeyClassifier) -> Iterator[Hit]:
         if value is not None and value.lower() in _EMPTY_VALUES:
             continue
         found: KeyMatch | None = classifier.classify(key)
-        if found is not None:
-            yield Hit(found.group, found.label, f"key {shown_name(key)}", key, match.start() + 1)
+        if found is None:
+            continue
+        if value is None:  # `key number unit`: a number
+            verdict = judge(found.value_class, 1.0)
+        else:
+            # The regex only peeked at the value; its whole token is read only here, for a
+            # denied key (rare), so a 50 MB line of `a=a=a=...` stays linear.
+            start = match.start("jval") if match.group("jval") else match.start("val")
+            token = _VALUE_TOKEN.match(text, start)
+            verdict = judge_text(found.value_class, token.group() if token else value)
+        yield Hit(
+            found.group,
+            found.label,
+            f"key {shown_name(key)}",
+            key,
+            match.start() + 1,
+            verdict.shape,
+            found.entry,
+            found.value_class,
+            verdict.confirmed,
+        )
+
+
+# The value of a free-text form as written: a quoted string, or a run up to a delimiter
+# (at most 128 characters; a longer one is judged on its start).
+_VALUE_TOKEN = re.compile(r'"[^"\\\n]{0,128}"|\'[^\'\\\n]{0,128}\'|[^\s,;&}\])"\']{1,128}')
 
 
 _LONG_DIGITS = re.compile(r"\d{3}")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["md_code", "md_text", "workflow_data", "workflow_property"]
+__all__ = ["md_code", "md_text", "visible", "workflow_data", "workflow_property"]
 
 # Inline markdown syntax, escaped with a backslash. `-` and `.` only matter at the start
 # of a line, which one-line text inside a sentence or a table cell never is.
@@ -21,9 +21,31 @@ _WHITESPACE = re.compile(r"\s+")
 _CODE_SPECIAL = re.compile(r"[\\`*_{}\[\]()#+!|~@]")
 
 
+def visible(text: str) -> str:
+    """`text` with every control character but whitespace shown as an escape (`\\x1b`).
+
+    Names reach the views through `core.files.printable` already; this is the
+    last line of defence for any other text (a message, a key figure), so that
+    no view can carry an ESC sequence to a terminal or a NUL into a file.
+    Backslashes are left alone: a message may quote an escaped name.
+    """
+    if text.isprintable():
+        return text
+    return "".join(
+        char if char.isprintable() or char in " \t\n\r" else _escaped(char) for char in text
+    )
+
+
+def _escaped(char: str) -> str:
+    code = ord(char)
+    if code < 0x80:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+
+
 def md_text(text: str) -> str:
     """Plain text safe in a markdown sentence or table cell: one line, no markup, tag or mention."""
-    one_line = _WHITESPACE.sub(" ", text).strip()
+    one_line = visible(_WHITESPACE.sub(" ", text).strip())
     html_safe = one_line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     # `&gt;` above already defused blockquotes and comment ends. GitHub decodes `&#64;`
     # before it looks for mentions, so a zero-width space is what keeps `@org/team` quiet.
@@ -39,7 +61,7 @@ def md_code(text: str) -> str:
     markdown meaning (a link, emphasis, a backslash before `</code>`) becomes
     an entity too; mentions are not looked for inside code.
     """
-    one_line = _WHITESPACE.sub(" ", text).strip()
+    one_line = visible(_WHITESPACE.sub(" ", text).strip())
     escaped = one_line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     escaped = _CODE_SPECIAL.sub(lambda m: f"&#{ord(m.group())};", escaped)
     return f"<code>{escaped}</code>"
@@ -47,7 +69,7 @@ def md_code(text: str) -> str:
 
 def workflow_data(text: str) -> str:
     """The message part of a GitHub workflow command (`::error ...::MESSAGE`)."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return visible(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def workflow_property(text: str) -> str:

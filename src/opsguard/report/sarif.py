@@ -10,9 +10,11 @@ keys in one file are told apart by their order.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections import Counter
 from collections.abc import Sequence
+from importlib import metadata
 from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import quote
@@ -23,11 +25,10 @@ from .._version import __version__
 from ..catalog import code_help
 from ..core.result import CheckResult, Finding
 
-__all__ = ["FINGERPRINT_KEY", "render_sarif"]
+__all__ = ["FINGERPRINT_KEY", "information_uri", "render_sarif"]
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT_KEY = "opsguardFinding/v1"
-INFORMATION_URI = "https://github.com/org/opsguard"
 
 
 def render_sarif(results: Sequence[CheckResult]) -> bytes:
@@ -50,19 +51,49 @@ def render_sarif(results: Sequence[CheckResult]) -> bytes:
         "version": "2.1.0",
         "runs": [
             {
-                "tool": {
-                    "driver": {
-                        "name": "opsguard",
-                        "version": __version__,
-                        "informationUri": INFORMATION_URI,
-                        "rules": list(rules.values()),
-                    }
-                },
+                "tool": {"driver": _driver(list(rules.values()))},
                 "results": sarif_results,
             }
         ],
     }
     return orjson.dumps(log, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
+
+
+def _driver(rules: list[dict[str, Any]]) -> dict[str, Any]:
+    driver: dict[str, Any] = {"name": "opsguard", "version": __version__}
+    uri = information_uri()
+    if uri is not None:  # optional in SARIF: better none than a made-up one
+        driver["informationUri"] = uri
+    driver["rules"] = rules
+    return driver
+
+
+@functools.cache
+def information_uri() -> str | None:
+    """The repository URL of the installed distribution (`[project.urls]` in pyproject.toml:
+    `Repository`, else `Homepage` or `Source`), or None when it names none."""
+    for dist in _distributions():
+        by_label: dict[str, str] = {}
+        for entry in dist.metadata.get_all("Project-URL") or []:
+            label, _, url = str(entry).partition(",")
+            by_label[label.strip().lower()] = url.strip()
+        for label in ("repository", "homepage", "source"):
+            if by_label.get(label):
+                return by_label[label]
+    return None
+
+
+def _distributions() -> list[metadata.Distribution]:
+    """The installed distribution(s) of this package, found by what they provide: the
+    `opsguard` package, or (an editable install lists no files) its entry points."""
+    names = metadata.packages_distributions().get("opsguard")
+    if names:
+        return [metadata.distribution(name) for name in names]
+    return [
+        dist
+        for dist in metadata.distributions()
+        if any(point.value.startswith("opsguard.") for point in dist.entry_points)
+    ]
 
 
 def fingerprint(check: str, finding: Finding, occurrence: int = 0) -> str:

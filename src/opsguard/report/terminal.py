@@ -13,6 +13,7 @@ from typing import TextIO
 
 from ..catalog import key_figure
 from ..core.result import CheckResult, overall_status
+from .escape import visible
 
 __all__ = ["TERMINAL_FINDINGS", "render_check", "render_report", "use_color"]
 
@@ -75,7 +76,7 @@ def render_check(
         width = max(len(code) for code in counts)
         lines.append("")
         lines.append(f"  {'code':<{width}}  count")
-        lines.extend(f"  {code:<{width}}  {n:>5}" for code, n in counts.items())
+        lines.extend(f"  {visible(str(code)):<{width}}  {n:>5}" for code, n in counts.items())
 
     errors = [f for f in result.findings if f.severity == "error"]
     if errors:
@@ -92,7 +93,7 @@ def render_check(
 
     warnings = Counter(f.code for f in result.findings if f.severity == "warning")
     if warnings:
-        listed = ", ".join(f"{code} {n}" for code, n in sorted(warnings.items()))
+        listed = visible(", ".join(f"{code} {n}" for code, n in sorted(warnings.items())))
         lines.append("")
         lines.append(f"  not gated (warnings): {listed}")
 
@@ -100,7 +101,7 @@ def render_check(
     lines.append("")
     verdict = f"verdict: {_verdict(result.status, color)}"
     if result.status != "pass" and isinstance(reasons, list) and reasons:
-        verdict += " - " + "; ".join(str(r) for r in reasons)
+        verdict += " - " + _one_line("; ".join(str(r) for r in reasons))
     lines.append(verdict)
     return "\n".join(lines) + "\n"
 
@@ -112,4 +113,4 @@ def _one_line(text: str) -> str:
     for a workflow command when stdout is a GitHub Actions log.
     """
     indent = text[: len(text) - len(text.lstrip(" "))]
-    return indent + " ".join(text.split())
+    return indent + visible(" ".join(text.split()))

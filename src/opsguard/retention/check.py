@@ -27,7 +27,7 @@ from pathlib import Path
 
 from ..core.config import Config
 from ..core.errors import OpsguardError
-from ..core.files import display_path
+from ..core.files import display_path, printable
 from ..core.gcpause import gc_paused
 from ..core.result import CheckResult
 from ..core.runs import RunOptions
@@ -91,8 +91,8 @@ def check_retention(
             for handle, plan_root in zip(opened, plan.roots, strict=True):
                 if (handle.info.st_dev, handle.info.st_ino) != (plan_root.device, plan_root.inode):
                     raise OpsguardError(
-                        f"plan {plan.source}: root {handle.display} is no longer the directory "
-                        "the plan was made for (device or inode changed)"
+                        f"plan {printable(str(plan.source))}: root {handle.display} is no "
+                        "longer the directory the plan was made for (device or inode changed)"
                     )
         identities = {(h.info.st_dev, h.info.st_ino) for h in opened}
         seen: set[tuple[int, int]] = set()

@@ -12,7 +12,7 @@ RETENTION_CODES: dict[str, str] = {
     "remove-failed": "A candidate file (or a directory holding candidates) could not be removed; "
     "the run went on.",
     "not-scanned": "A directory below a root could not be opened or listed (or lies deeper than "
-    "the depth limit); nothing below it was judged.",
+    "the depth limit); nothing below it was judged, so the run fails, dry-run or apply.",
     "other-filesystem": "A directory or file below a root is on another filesystem (a mount "
     "point); it was not entered or touched.",
     "changed-during-run": "A file or directory changed between the scan and its deletion "
@@ -24,4 +24,5 @@ RETENTION_CODES: dict[str, str] = {
     "no-date-in-name": "With age_from = name, files whose name carries no date were aged by "
     "their mtime instead.",
     "rmdir-failed": "A directory this run left empty could not be removed.",
+    "special-file": "A FIFO, socket or device below a root: never opened, never deleted.",
 }

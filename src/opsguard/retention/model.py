@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import NamedTuple
 
+from ..core.files import printable
 from ..core.result import CheckResult
 
 __all__ = [
@@ -30,7 +31,6 @@ __all__ = [
     "ScannedDir",
     "ScannedFile",
     "identity",
-    "printable",
 ]
 
 # One non-directory entry as listed: its name in its directory and its own lstat.
@@ -180,8 +180,8 @@ class RootReport:
     dirs_removed: tuple[str, ...]  # removed (apply) or that would be (dry-run)
 
     def join(self, rel: str) -> str:
-        """The display path of `rel` below this root."""
-        return printable(f"{self.display}/{rel}" if rel else self.display)
+        """The display path of `rel` below this root (`display` is escaped already)."""
+        return f"{self.display}/{printable(rel)}" if rel else self.display
 
     def decisions(self) -> Iterator[Decision]:
         for directory in self.tree.walk():
@@ -226,10 +226,3 @@ class RetentionReport:
     now: datetime
     roots: tuple[RootReport, ...]
     result: CheckResult
-
-
-def printable(text: str) -> str:
-    """A name that was not valid UTF-8 (surrogate escapes) shown with `\\xNN` escapes."""
-    if text.isascii():
-        return text
-    return os.fsencode(text).decode("utf-8", "backslashreplace")

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..core.atomic import atomic_open, atomic_write, make_dirs_durable
 from ..core.errors import OpsguardError
+from ..core.files import open_regular, printable
 from .model import PlannedFile
 from .rule import NS, from_ns
 from .settings import RETENTION_AGE_BASES
@@ -107,7 +108,7 @@ def write_log(report: RetentionReport, path: Path) -> None:
             for record in _log_records(report):
                 handle.write(json.dumps(record, ensure_ascii=True) + "\n")
     except OSError as exc:
-        raise OpsguardError(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise OpsguardError(f"cannot write {printable(str(path))}: {exc.strerror or exc}") from None
 
 
 def _log_records(report: RetentionReport) -> Iterator[dict[str, Any]]:
@@ -149,13 +150,16 @@ def _log_records(report: RetentionReport) -> Iterator[dict[str, Any]]:
 def read_plan(path: Path) -> Plan:
     """Parse and validate a plan; any defect is one `OpsguardError` line naming the file."""
     try:
-        raw = path.read_bytes()
+        with open_regular(path) as handle:  # a FIFO named as the plan must not hang the run
+            raw = handle.read()
     except OSError as exc:
-        raise OpsguardError(f"plan {path}: cannot read: {exc.strerror or exc}") from None
+        raise OpsguardError(
+            f"plan {printable(str(path))}: cannot read: {exc.strerror or exc}"
+        ) from None
     try:
         return _parse(json.loads(raw), path)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise OpsguardError(f"plan {path}: not a retention plan: {exc}") from None
+        raise OpsguardError(f"plan {printable(str(path))}: not a retention plan: {exc}") from None
 
 
 def _parse(document: object, source: Path) -> Plan:
@@ -236,4 +240,4 @@ def _write(path: Path, payload: bytes) -> None:
         make_dirs_durable(path.parent)
         atomic_write(path, payload)
     except OSError as exc:
-        raise OpsguardError(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise OpsguardError(f"cannot write {printable(str(path))}: {exc.strerror or exc}") from None

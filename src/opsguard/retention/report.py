@@ -1,10 +1,11 @@
 """What a retention run found, as a `CheckResult` and as the listing the command prints.
 
-Severity follows the contract: a dry-run is informational, so every one of
-its findings is a warning and it passes unless it could not run (which is an
-exception, exit 2, before this module is reached). An apply fails when the
-cap stopped it in a root, when a file could not be removed, or when a
-directory could not be scanned (its old files are still there).
+Severity follows the contract: a dry-run is informational, so its findings
+are warnings and it passes, unless a directory could not be scanned (then its
+list of candidates is incomplete: a guard that cannot see cannot pass). An
+apply also fails when the cap stopped it in a root or when a file could not
+be removed. A run that could not start (a refused root) is an exception,
+exit 2, before this module is reached.
 """
 
 from __future__ import annotations
@@ -149,7 +150,7 @@ def _findings(root: RootReport, figures: RootTally, config: Config) -> list[Find
             if figures.candidates > retention.max_delete
             else f"max_delete_fraction {retention.max_delete_fraction:.0%}"
         )
-        what = f"{figures.candidates} of {root.files} files ({share:.0%}) exceed {limit}"
+        what = f"{figures.candidates} of {_files(root.files)} ({share:.0%}) exceed {limit}"
         if not applying:
             add(
                 "cap-exceeded",
@@ -168,13 +169,19 @@ def _findings(root: RootReport, figures: RootTally, config: Config) -> list[Find
             )
     span = root.mtime_span
     if span is not None and span[2] >= 2 and span[1] - span[0] <= SAME_MTIME_SPREAD_NS:
+        # With age_from = "name" already, these are the files without a date in their name.
+        hint = (
+            "give them a date in their name"
+            if root.age_from == "name"
+            else 'consider age_from = "name"'
+        )
         add(
             "same-mtime",
             "warning",
             root.display,
             f"all {span[2]} files aged by mtime were modified within "
             f"{SAME_MTIME_SPREAD_NS // NS} s of each other (a fresh checkout or copy?): their "
-            'mtimes may not be their age; consider age_from = "name"',
+            f"mtimes may not be their age; {hint}",
         )
     if root.fallback:
         add(
@@ -187,11 +194,20 @@ def _findings(root: RootReport, figures: RootTally, config: Config) -> list[Find
     for excluded in root.excluded():
         if excluded.reason == "another-root":
             continue
-        severity: Severity = "error" if applying and excluded.reason == "not-scanned" else "warning"
+        # A directory it could not see fails a dry-run too: its list of candidates is
+        # incomplete, and a guard that cannot see cannot pass.
+        severity: Severity = "error" if excluded.reason == "not-scanned" else "warning"
         add(excluded.reason, severity, root.join(excluded.rel), f"not entered: {excluded.detail}")
-    noted = ("other-filesystem", "changed-since-plan")
+    noted = ("other-filesystem", "changed-since-plan", "special-file")
     for decision in root.decisions() if any(r in root.judged_skips for r in noted) else ():
-        if decision.reason == "other-filesystem":
+        if decision.reason == "special-file":
+            add(
+                "special-file",
+                "warning",
+                root.join(decision.rel),
+                "a FIFO, socket or device: never opened, never deleted",
+            )
+        elif decision.reason == "other-filesystem":
             add(
                 "other-filesystem",
                 "warning",
@@ -239,18 +255,28 @@ def describe(
     out = [f"retention {heading} at {iso(now)}: a file goes when its age > days x 86400 s"]
     for root in roots:
         figures = tally(root)
-        out.append(f"{root.display}: {root.days} days, age by {root.age_from}, {root.files} files")
+        # "root " first: a root's name never starts a line (`::warning::` under Actions).
+        out.append(
+            f"root {root.display}: {root.days} days, age by {root.age_from}, {_files(root.files)}"
+        )
+        if root.capped and not root.forced:
+            out.append(
+                "  cap exceeded: --apply would delete nothing in this root without --force"
+                if mode == "dry-run"
+                else "  cap exceeded: nothing was deleted in this root (review a dry-run, then "
+                "--force)"
+            )
         for line in root.lines():
             decision = line.decision
             if decision.action != "delete" and not verbose:
                 continue
-            age = "-" if decision.age_ns is None else age_text(decision.age_ns)
+            age = "age -" if decision.age_ns is None else _age(decision.age_ns)
             rule = root.rule(decision) if decision.action == "delete" else line.reason
             extra = f" - {line.reason}: {line.detail}" if line.detail else ""
             if line.action == "skip" and decision.action == "delete" and not line.detail:
                 extra = f" - {line.reason}"
             out.append(
-                f"  {line.action:<12} {root.join(decision.rel)}  age {age}  "
+                f"  {line.action:<12} {root.join(decision.rel)}  {age}  "
                 f"{human_bytes(decision.size)}  [{rule}]{extra}"
             )
         verb = "removed" if mode == "apply" else "would-remove"
@@ -269,6 +295,15 @@ def describe(
             + f"; oldest left {oldest}"
         )
     return out
+
+
+def _age(age_ns: int) -> str:
+    text = age_text(age_ns)
+    return text if age_ns < 0 else f"age {text}"
+
+
+def _files(n: int) -> str:
+    return f"{n} file" if n == 1 else f"{n} files"
 
 
 def _seconds(age_ns: int | None) -> float | None:

@@ -13,7 +13,13 @@ looked at, when it:
   repository around the working directory;
 - is or contains the directory of the configuration file;
 - is, contains or lies inside an existing records path: retention prunes
-  telemetry and quarantine, never the records the pipeline exists to keep.
+  telemetry and quarantine, never the records the pipeline exists to keep;
+- lies on a pseudo or device filesystem (proc, sysfs, devtmpfs, devpts,
+  cgroup, debugfs, securityfs, ...: `PSEUDO_FILESYSTEMS`, found by device in
+  `/proc/self/mountinfo`), or in `/proc`, `/sys` or `/dev` whatever their
+  type (a container's `/dev` is a tmpfs): their "files" are kernel state
+  (`/proc/sys/vm/drop_caches`), and deleting them is never retention;
+- cannot be read (listed): a root it cannot see is exit 2, not a pass.
 
 Roots are then opened with `O_DIRECTORY | O_NOFOLLOW` and must still be the
 directory that was checked (same device and inode).
@@ -22,6 +28,7 @@ directory that was checked (same device and inode).
 from __future__ import annotations
 
 import os
+import re
 import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -29,10 +36,20 @@ from pathlib import Path
 
 from ..core.config import Config
 from ..core.errors import OpsguardError
-from ..core.files import printable
+from ..core.files import display_path
 from .scan import DIR_FLAGS
 
-__all__ = ["OpenRoot", "close_all", "display_path", "open_root", "refusal"]
+__all__ = [
+    "MOUNTINFO",
+    "PSEUDO_FILESYSTEMS",
+    "PSEUDO_PLACES",
+    "OpenRoot",
+    "close_all",
+    "display_path",
+    "filesystem_type",
+    "open_root",
+    "refusal",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,17 +62,43 @@ class OpenRoot:
     info: os.stat_result
 
 
-def display_path(path: Path, cwd: Path) -> str:
-    """`path` relative to `cwd` when it lies below it, else absolute (display only)."""
-    absolute = Path(os.path.abspath(cwd / path))
-    try:
-        text = str(absolute.relative_to(cwd)) if absolute != cwd else "."
-    except ValueError:
-        text = str(absolute)
-    return printable(text)
+# Filesystems whose entries are kernel state or devices, not data (Linux names, and the
+# BSD/macOS ones): a root on one is refused by its type.
+PSEUDO_FILESYSTEMS = frozenset(
+    {
+        "autofs",
+        "binfmt_misc",
+        "bpf",
+        "cgroup",
+        "cgroup2",
+        "configfs",
+        "debugfs",
+        "devfs",
+        "devpts",
+        "devtmpfs",
+        "efivarfs",
+        "fdescfs",
+        "fusectl",
+        "hugetlbfs",
+        "mqueue",
+        "nsfs",
+        "proc",
+        "procfs",
+        "pstore",
+        "rpc_pipefs",
+        "securityfs",
+        "selinuxfs",
+        "sysfs",
+        "tracefs",
+    }
+)
+# Refused by place as well: their type varies (a container's /dev and /sys/fs/cgroup are
+# tmpfs, and a system without /proc/self/mountinfo tells no type at all).
+PSEUDO_PLACES = (Path("/proc"), Path("/sys"), Path("/dev"))
+MOUNTINFO = Path("/proc/self/mountinfo")
 
 
-def refusal(root: Path, *, cwd: Path, config: Config) -> str | None:
+def refusal(root: Path, *, cwd: Path, config: Config, mountinfo: Path = MOUNTINFO) -> str | None:
     """Why `root` (relative to `cwd` unless absolute) must not be pruned, or None if it may be."""
     root = cwd / root
     try:
@@ -68,9 +111,25 @@ def refusal(root: Path, *, cwd: Path, config: Config) -> str | None:
         return "is a symlink; name the directory it points to (a symlinked root is refused)"
     if not stat.S_ISDIR(info.st_mode):
         return "is not a directory"
+    try:
+        return _refusal(root, info, cwd=cwd, config=config, mountinfo=mountinfo)
+    except OSError as exc:
+        # A directory it cannot search (`.git` cannot be looked for): it cannot see it either.
+        return f"cannot be read: {exc.strerror or exc}"
+
+
+def _refusal(
+    root: Path, info: os.stat_result, *, cwd: Path, config: Config, mountinfo: Path
+) -> str | None:
     resolved = root.resolve()
     if resolved == Path(resolved.anchor):
         return "is the filesystem root"
+    for place in PSEUDO_PLACES:
+        if _covers(place, resolved):
+            return f"lies in {place} (kernel and device files, never data to prune)"
+    fstype = filesystem_type(resolved, info, mountinfo)
+    if fstype in PSEUDO_FILESYSTEMS:
+        return f"lies on a {fstype} filesystem (kernel or device files, never data to prune)"
     home = _home()
     if home is not None:
         if resolved == home:
@@ -93,6 +152,37 @@ def refusal(root: Path, *, cwd: Path, config: Config) -> str | None:
     return None
 
 
+def filesystem_type(path: Path, info: os.stat_result, mountinfo: Path = MOUNTINFO) -> str | None:
+    """The type of the filesystem `path` (a directory, whose `lstat` is `info`) lies on.
+
+    Read from `mountinfo` (`/proc/self/mountinfo`): the mount with the
+    directory's device number, else the mount point that is the longest
+    prefix of the path. None where the system has no such file.
+    """
+    try:
+        lines = mountinfo.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return None
+    device = f"{os.major(info.st_dev)}:{os.minor(info.st_dev)}"
+    by_place: tuple[int, str] | None = None
+    for line in lines:
+        fields = line.split()
+        if " - " not in line or len(fields) < 5:
+            continue
+        fstype = line.split(" - ", 1)[1].split()[0]
+        if fields[2] == device:
+            return fstype
+        point = Path(_unescape(fields[4]))
+        if _covers(point, path) and (by_place is None or len(point.parts) > by_place[0]):
+            by_place = (len(point.parts), fstype)
+    return None if by_place is None else by_place[1]
+
+
+def _unescape(field: str) -> str:
+    """A mountinfo path field: space, tab, newline and backslash are written as octal."""
+    return re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), field)
+
+
 def open_root(root: Path, display: str, *, cwd: Path) -> OpenRoot:
     """Open a root that `refusal` accepted, checking it is still the directory it checked."""
     before = os.lstat(cwd / root)
@@ -106,6 +196,15 @@ def open_root(root: Path, display: str, *, cwd: Path) -> OpenRoot:
     if (info.st_dev, info.st_ino) != (before.st_dev, before.st_ino):
         os.close(fd)
         raise OpsguardError(f"retention root {display}: replaced while opening it")
+    try:
+        # A root that opens but cannot be listed would be scanned as empty: refuse it now,
+        # before any root is pruned. (listdir on a descriptor rewinds it first.)
+        os.listdir(fd)
+    except OSError as exc:
+        os.close(fd)
+        raise OpsguardError(
+            f"retention root {display}: cannot be read: {exc.strerror or exc}"
+        ) from None
     return OpenRoot(root, display, fd, info)
 
 

@@ -97,13 +97,14 @@ def name_stamp_ns(name: str) -> int | None:
 
 
 def age_text(age_ns: int) -> str:
-    """`45d 06:00:00` (negative ages, from files dated in the future, get a minus sign)."""
-    sign = "-" if age_ns < 0 else ""
+    """`45d 06:00:00`; a file dated after `now` is `in the future by 471d 00:00:00`, never a
+    negative age."""
     seconds = abs(age_ns) // NS
     days, rest = divmod(seconds, 86_400)
     hours, rest = divmod(rest, 3_600)
     minutes, secs = divmod(rest, 60)
-    return f"{sign}{days}d {hours:02d}:{minutes:02d}:{secs:02d}"
+    span = f"{days}d {hours:02d}:{minutes:02d}:{secs:02d}"
+    return f"in the future by {span}" if age_ns < 0 else span
 
 
 @dataclass(frozen=True, slots=True)

@@ -60,8 +60,9 @@ class RetentionSummary(Summary):
 
 
 def key_figure(summary: RetentionSummary) -> str:
+    files = f"{summary.files} file" if summary.files == 1 else f"{summary.files} files"
     found = (
-        f"{summary.candidates} of {summary.files} files "
+        f"{summary.candidates} of {files} "
         f"({human_bytes(summary.candidate_bytes)}) past retention in {len(summary.roots)} root(s)"
     )
     if summary.mode == "apply":
