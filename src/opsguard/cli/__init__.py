@@ -91,6 +91,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("opsguard: interrupted\n")
         return 130
+    except BrokenPipeError:
+        # The reader went away (`opsguard ... | head`): nothing more to say, and Python
+        # must not complain when it flushes stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_ERROR
     except Exception as exc:
         if os.environ.get(DEBUG_ENV) == "1":
             raise

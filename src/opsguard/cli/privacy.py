@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
 from ..core.config import Config
 from ..core.errors import OpsguardError
+from ..core.files import display_path
 from ..core.result import CheckResult
+from ..privacy import build_policy
 from ..privacy.check import check_privacy, check_privacy_self_test
+from ..privacy.fix import redact_file
+from ..privacy.scan import discover_telemetry
 from ..privacy.settings import PRIVACY
 from .common import AS_OF, add_common, add_settings, run_check
 
@@ -33,6 +38,13 @@ def register(commands: Any) -> None:
         help="treat DATE as today for suppression expiry (default: today)",
     )
     privacy.add_argument(
+        "--fix",
+        action="store_true",
+        help='redact what the scan flags, in place: each flagged value becomes "[redacted]", '
+        "each file is replaced atomically and gets a hidden .NAME.why.json note (never the "
+        "value); then scan again",
+    )
+    privacy.add_argument(
         "--self-test",
         action="store_true",
         help="plant synthetic leaks of every kind in a temporary directory, scan them, and "
@@ -43,12 +55,48 @@ def register(commands: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if args.self_test:
-        if args.paths:
-            raise OpsguardError("--self-test scans its own planted files: give no PATH")
+        if args.paths or args.fix:
+            raise OpsguardError("--self-test scans its own planted files: give no PATH or --fix")
         return run_check("privacy-self-test", args, check_privacy_self_test)
 
     def scan(config: Config) -> CheckResult:
         paths = list(args.paths) or list(config.paths.telemetry)
+        if args.fix:
+            _fix(paths, config, args)
         return check_privacy(paths, config, as_of=args.as_of, cwd=Path.cwd())
 
     return run_check("privacy", args, scan)
+
+
+def _fix(paths: list[Path], config: Config, args: argparse.Namespace) -> None:
+    """Redact each file's failing findings (a scan per file, so nothing is left unsaid)."""
+    cwd = Path.cwd()
+    classifier = build_policy(PRIVACY.of(config)).classifier
+    lines: list[str] = []
+    for file in discover_telemetry(paths).files:
+        # The scan reports repeats of a key on one line once: scan and mask again until
+        # nothing is left (or nothing more can be masked).
+        places, rewritten = 0, set[int]()
+        left: tuple[str, ...] = ()
+        for _ in range(_ROUNDS):
+            found = check_privacy([file], config, as_of=args.as_of, cwd=cwd, limit=_ALL)
+            done = redact_file(file, found.findings, classifier)
+            places, left = places + done.places, done.left
+            rewritten.update(done.lines)
+            if not done.places:
+                break
+        shown = display_path(file, cwd)
+        if places:
+            where = ", ".join(map(str, sorted(rewritten)))
+            lines.append(f"{shown}: {places} place(s) redacted on line(s) {where}")
+        lines += [f"{shown}: {why}" for why in left]
+    sys.stdout.write(
+        "redaction applied (the scan below ran after it):\n"
+        + "".join(f"  {line}\n" for line in lines or ["nothing to redact"])
+        + "\n"
+    )
+
+
+# Every finding of a file, not the first thousand: each one is a place to mask.
+_ALL = 10**9
+_ROUNDS = 8

@@ -146,6 +146,9 @@ class Hit:
     entry: str = ""  # the deny entry the key matched, for a key form
     value_class: str = ""  # the entry's value class, for a key form
     confirmed: bool = True
+    # 0-based span of what a redaction must mask: the match, or a key form's value.
+    start: int = 0
+    end: int = 0
 
 
 def detect_text(text: str, classifier: KeyClassifier, *, look_alikes: bool = False) -> list[Hit]:
@@ -154,11 +157,20 @@ def detect_text(text: str, classifier: KeyClassifier, *, look_alikes: bool = Fal
     hits: list[Hit] = []
     if "@" in text:
         hits.extend(
-            Hit("pii", "email", "email address", "", m.start() + 1) for m in _EMAIL.finditer(text)
+            Hit("pii", "email", "email address", "", m.start() + 1, start=m.start(), end=m.end())
+            for m in _EMAIL.finditer(text)
         )
     if "eyJ" in text:
         hits.extend(
-            Hit("secret", "credential", "JSON Web Token", "", m.start() + 1)
+            Hit(
+                "secret",
+                "credential",
+                "JSON Web Token",
+                "",
+                m.start() + 1,
+                start=m.start(),
+                end=m.end(),
+            )
             for m in _JWT.finditer(text)
         )
     hits.extend(_auth_hits(text))
@@ -177,14 +189,30 @@ def _auth_hits(text: str) -> Iterator[Hit]:
             or any(c in "-._~+/" for c in token)
             or (token.lower() != token and token.upper() != token)
         ):
-            yield Hit("secret", "credential", "Bearer/OAuth credential", "", match.start() + 1)
+            yield Hit(
+                "secret",
+                "credential",
+                "Bearer/OAuth credential",
+                "",
+                match.start() + 1,
+                start=match.start(1),
+                end=match.end(1),
+            )
 
 
 def _coordinate_hits(text: str) -> Iterator[Hit]:
     for match in _COORDS.finditer(text):
         lat, lon = float(match.group(1)), float(match.group(2))
         if abs(lat) <= 90 and abs(lon) <= 180:
-            yield Hit("location", "location", "latitude/longitude pair", "", match.start() + 1)
+            yield Hit(
+                "location",
+                "location",
+                "latitude/longitude pair",
+                "",
+                match.start() + 1,
+                start=match.start(),
+                end=match.end(),
+            )
 
 
 def _key_value_hits(text: str, classifier: KeyClassifier) -> Iterator[Hit]:
@@ -198,12 +226,14 @@ def _key_value_hits(text: str, classifier: KeyClassifier) -> Iterator[Hit]:
             continue
         if value is None:  # `key number unit`: a number
             verdict = judge(found.value_class, 1.0)
+            start, end = match.end("ukey"), match.end()
         else:
             # The regex only peeked at the value; its whole token is read only here, for a
             # denied key (rare), so a 50 MB line of `a=a=a=...` stays linear.
             start = match.start("jval") if match.group("jval") else match.start("val")
             token = _VALUE_TOKEN.match(text, start)
             verdict = judge_text(found.value_class, token.group() if token else value)
+            end = token.end() if token else start + len(value)
         yield Hit(
             found.group,
             found.label,
@@ -214,12 +244,17 @@ def _key_value_hits(text: str, classifier: KeyClassifier) -> Iterator[Hit]:
             found.entry,
             found.value_class,
             verdict.confirmed,
+            start=start,
+            end=end,
         )
 
 
-# The value of a free-text form as written: a quoted string, or a run up to a delimiter
-# (at most 128 characters; a longer one is judged on its start).
-_VALUE_TOKEN = re.compile(r'"[^"\\\n]{0,128}"|\'[^\'\\\n]{0,128}\'|[^\s,;&}\])"\']{1,128}')
+# The value of a free-text form as written: a placeholder (`[redacted]`, what `--fix`
+# leaves), a quoted string, or a run up to a delimiter (at most 128 characters; a longer
+# one is judged on its start).
+_VALUE_TOKEN = re.compile(
+    r'\[[A-Za-z]{1,16}\]|"[^"\\\n]{0,128}"|\'[^\'\\\n]{0,128}\'|[^\s,;&}\])"\']{1,128}'
+)
 
 
 _LONG_DIGITS = re.compile(r"\d{3}")

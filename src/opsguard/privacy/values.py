@@ -168,6 +168,8 @@ def judge_text(value_cls: str, token: str) -> Verdict:
     see whole": the finding stands.
     """
     text = token.strip()
+    if _MASKED.fullmatch(text):
+        return Verdict(False, "a masked value")  # what `--fix` leaves: `rhr=[redacted]`
     if text[:1] in ("[", "{"):
         return Verdict(True, "a JSON container")
     if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
