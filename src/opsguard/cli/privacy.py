@@ -11,9 +11,9 @@ from ..core.config import Config
 from ..core.errors import OpsguardError
 from ..core.files import display_path
 from ..core.result import CheckResult
-from ..privacy import build_policy
 from ..privacy.check import check_privacy, check_privacy_self_test
 from ..privacy.fix import redact_file
+from ..privacy.policy import build_policy
 from ..privacy.scan import discover_telemetry
 from ..privacy.settings import PRIVACY
 from .common import AS_OF, add_common, add_settings, run_check

@@ -25,11 +25,14 @@ Modules, one stage each:
 
 from __future__ import annotations
 
-from .denylist import DEFAULT_DENY, build_entries
-from .keys import KeyClassifier, KeyMatch, normalize_key, tokenize_key
-from .patterns import PathPatterns
-from .scan import TELEMETRY_SUFFIXES, Policy, Scanner
-from .settings import PrivacyConfig
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .denylist import DEFAULT_DENY
+    from .keys import KeyClassifier, KeyMatch, normalize_key, tokenize_key
+    from .policy import build_policy
+    from .scan import TELEMETRY_SUFFIXES, Policy, Scanner
 
 __all__ = [
     "DEFAULT_DENY",
@@ -43,9 +46,23 @@ __all__ = [
     "tokenize_key",
 ]
 
+# Imported on first use: the catalog reads `privacy.codes`, `.settings` and `.summary`, and
+# importing them must not compile the scanner's patterns (`opsguard gate` never scans).
+_EXPORTS = {
+    "DEFAULT_DENY": ".denylist",
+    "KeyClassifier": ".keys",
+    "KeyMatch": ".keys",
+    "normalize_key": ".keys",
+    "tokenize_key": ".keys",
+    "build_policy": ".policy",
+    "TELEMETRY_SUFFIXES": ".scan",
+    "Policy": ".scan",
+    "Scanner": ".scan",
+}
 
-def build_policy(privacy: PrivacyConfig) -> Policy:
-    """The scan policy for a privacy configuration (a fresh classifier cache each time)."""
-    classifier = KeyClassifier(build_entries(privacy), privacy.safe_keys)
-    allow = PathPatterns(privacy.allow) if privacy.mode == "allowlist" else None
-    return Policy(classifier, allow)
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'opsguard.privacy' has no attribute {name!r}")
+    return getattr(importlib.import_module(module, __name__), name)

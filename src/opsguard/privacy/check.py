@@ -27,9 +27,9 @@ from ..core.config import Config
 from ..core.files import display_path, printable
 from ..core.result import CheckResult, Finding
 from ..core.runs import RunOptions
-from . import build_policy
 from .codes import PRIVACY_CODES
 from .collect import BLIND_CODES, DEFAULT_LIMIT, Collector
+from .policy import build_policy
 from .scan import Scanner
 from .settings import PRIVACY
 from .summary import PrivacySummary, SelfTestSummary

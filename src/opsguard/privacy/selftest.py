@@ -32,8 +32,8 @@ import orjson
 
 from ..core.atomic import atomic_write
 from ..core.result import Finding
-from . import build_policy
 from .collect import Collector
+from .policy import build_policy
 from .scan import BLOCK_SIZE, Scanner
 from .settings import PrivacyConfig
 
