@@ -8,6 +8,7 @@ and the README's synopses list every flag that exists.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import re
@@ -269,11 +270,9 @@ def test_every_help_says_the_exit_codes(command: str) -> None:
 
 def _options(command: str) -> set[str]:
     parser = build_parser([command])
-    sub = next(
-        action
-        for action in parser._actions  # argparse keeps no public list of subparsers
-        if hasattr(action, "choices") and isinstance(action.choices, dict)
-    ).choices[command]
+    # argparse keeps no public list of subparsers: find the action that holds them.
+    (subparsers,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    sub = subparsers.choices[command]
     return {
         option
         for action in sub._actions

@@ -125,9 +125,15 @@ def test_a_plain_record_never_reaches_the_precise_scan(
     # The cheap test (colons <= keys) settles the common record: the token scan never runs.
     records = tmp_path / "records"
     _clean_days(records)
-    (records / "r.jsonl").write_text(json.dumps(CLEAN) + "\n", encoding="utf-8")
+    nested = {**CLEAN, "date": "2025-08-11", "components": {"sleep": 0.5, "hrv": [{"a": 1}]}}
+    (records / "r.jsonl").write_text(f"{json.dumps(CLEAN)}\n{json.dumps(nested)}\n", "utf-8")
     scanned: list[bytes] = []
-    monkeypatch.setattr(records_module, "duplicate_keys", lambda data: scanned.append(data) or [])
+
+    def scan(data: bytes) -> list[tuple[str, int]]:
+        scanned.append(data)
+        return []
+
+    monkeypatch.setattr(records_module, "duplicate_keys", scan)
 
     _run(tmp_path)
 

@@ -93,9 +93,7 @@ def test_jsonl_non_utf8_line_is_corrupt_not_an_exception(tmp_path: Path) -> None
 
 
 @pytest.mark.parametrize("content", ["", "\n\n   \n", "\ufeff\n"])
-def test_jsonl_empty_file_is_corrupt_as_an_empty_json_file_is(
-    tmp_path: Path, content: str
-) -> None:
+def test_jsonl_empty_file_is_corrupt_as_an_empty_json_file_is(tmp_path: Path, content: str) -> None:
     # One rule for both suffixes (docs/input-rules.md): a record file without a record is
     # most often a torn write, never silence.
     (item,) = _read(_write(tmp_path / "r.jsonl", content))
