@@ -137,11 +137,40 @@ def test_what_nothing_can_serialize_raises_and_writes_nothing(tmp_path: Path, va
     target = tmp_path / "r.json"
     target.write_text('{"old": true}\n', encoding="utf-8")
 
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError) as info:
         atomic_write_json(target, {"x": value})
 
+    assert str(info.value).startswith("Type is not JSON serializable: ")
+    assert str(info.value).endswith(type(value).__name__)
     assert target.read_text(encoding="utf-8") == '{"old": true}\n'
     assert [p.name for p in tmp_path.iterdir()] == ["r.json"]
+
+
+class _Score(float):
+    """A float subclass (numpy's float64 is one): orjson takes exact floats only."""
+
+
+class _HasItem:
+    """An `item()` method without a numpy `dtype`: not a numpy scalar."""
+
+    def item(self) -> int:
+        return 5
+
+
+def test_a_float_subclass_is_written_as_its_number(tmp_path: Path) -> None:
+    target = tmp_path / "r.json"
+
+    atomic_write_json(target, {"score": _Score(57.25)})
+
+    assert _read(target) == {"score": 57.25}
+
+
+def test_an_item_method_alone_does_not_make_a_number(tmp_path: Path) -> None:
+    target = tmp_path / "r.json"
+
+    with pytest.raises(TypeError, match="Type is not JSON serializable: _HasItem"):
+        atomic_write_json(target, {"x": _HasItem()})
+    assert not target.exists()
 
 
 def test_a_failing_default_writes_nothing(tmp_path: Path) -> None:

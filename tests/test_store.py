@@ -98,7 +98,7 @@ def test_a_duplicate_names_the_first_and_the_version_as_written(
 
     first = store_dir / "2025-08-01.json"
     assert str(caught.value) == (
-        f"duplicate : duplicate of {first}:1 (key 2025-08-01, schema_version 'v1.0' = 1.0.0, "
+        f"duplicate : duplicate of {first}:1 (key '2025-08-01', schema_version 'v1.0' = '1.0.0', "
         "scope version)"
     )
 

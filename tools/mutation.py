@@ -152,7 +152,12 @@ TARGETS: tuple[Target, ...] = (
     Target(
         "atomic",
         "src/opsguard/core/atomic.py",
-        ("tests/test_atomic.py", "tests/test_atomic_contract.py", "tests/test_store.py"),
+        (
+            "tests/test_atomic.py",
+            "tests/test_atomic_contract.py",
+            "tests/test_atomic_json.py",
+            "tests/test_store.py",
+        ),
         destructive=True,
         rewrites=context_manager("_atomic_open", following="atomic_write_json"),
     ),

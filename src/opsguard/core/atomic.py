@@ -269,7 +269,8 @@ def _json_default(default: Callable[[Any], Any] | None) -> Callable[[Any], Any]:
             return operator.index(value)  # an exact integer of another type
         if default is not None:
             return default(value)
-        raise TypeError(f"Type is not JSON serializable: {type(value).__name__}")
+        # orjson reports "Type is not JSON serializable: <type>" itself, whatever we say.
+        raise TypeError
 
     return convert
 

@@ -7,7 +7,9 @@ from `GITHUB_SHA` on a PR: that one is the merge commit).
 Writes: step outputs to `$GITHUB_OUTPUT` in the multi-line-safe
 `name<<DELIMITER` form, and the job summary to `$GITHUB_STEP_SUMMARY`. Both
 files belong to the runner and may already hold other steps' lines, so
-opsguard appends by rewriting the whole file atomically.
+opsguard appends, the way the runner documents (`>> $GITHUB_OUTPUT`): one
+`O_APPEND` write of everything at once, never reading the file (which could
+be anything a workflow set the variable to, a FIFO included).
 Never reads or prints a token.
 """
 
@@ -22,7 +24,6 @@ from typing import Any
 import orjson
 
 from ..catalog import CHECKS
-from ..core.atomic import atomic_write
 from ..core.result import CheckResult, RunContext, overall_status
 
 __all__ = ["append_step_summary", "run_context", "step_outputs", "under_actions", "write_outputs"]
@@ -113,5 +114,11 @@ def append_step_summary(markdown: str, environ: Mapping[str, str] | None = None)
 
 
 def _append(path: Path, text: str) -> None:
-    existing = path.read_bytes() if path.exists() else b""
-    atomic_write(path, existing + text.encode())
+    data = text.encode()
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    finally:
+        os.close(fd)

@@ -35,7 +35,8 @@ import orjson
 from ..core.atomic import atomic_write
 from ..core.config import Config
 from ..core.errors import OpsguardError
-from ..core.files import discover_files, element_lines
+from ..core.files import discover_files, element_lines, open_regular, printable
+from ..core.values import show
 from .duplicates import DuplicateGuard, DuplicateKey, Origin
 from .records import RECORD_SUFFIXES, CorruptItem, read_records
 from .settings import INTEGRITY
@@ -71,11 +72,13 @@ class DuplicateRecord(RecordRejected):
         self.key = key
         day, part = key
         if part is None:
-            what = day
+            what = show(day, "date")
         else:
             # The version as the caller wrote it, and what it counts as under the scope.
-            shown = f"{written!r} = " if isinstance(written, str) and written != str(part) else ""
-            what = f"{day}, schema_version {shown}{part}{' (major)' if scope == 'major' else ''}"
+            seen = f"{show(written, 'version')} = " if written != part else ""
+            counted = show(str(part), "version")
+            what = f"{show(day, 'date')}, schema_version {seen}{counted}"
+            what += " (major)" if scope == "major" else ""
         where = f"{first.path}:{first.line}"
         super().__init__([("duplicate", "", f"duplicate of {where} (key {what}, scope {scope})")])
 
@@ -165,10 +168,16 @@ class RecordStore:
         if not target.exists():
             return []
         try:
-            value = orjson.loads(target.read_bytes())
+            with open_regular(target) as handle:
+                value = orjson.loads(handle.read())
         except orjson.JSONDecodeError:
             raise OpsguardError(
-                f"{target}: the day file is corrupt; repair it with `opsguard integrity --fix`"
+                f"{printable(str(target))}: the day file is corrupt; repair it with "
+                "`opsguard integrity --fix`"
+            ) from None
+        except OSError as exc:  # NotRegularFile included: a FIFO there is never read
+            raise OpsguardError(
+                f"{printable(str(target))}: cannot read the day file: {exc.strerror}"
             ) from None
         return value if isinstance(value, list) else [value]
 
