@@ -14,7 +14,7 @@ from ..core.config import Config
 from ..core.errors import OpsguardError
 from ..core.files import printable
 from ..core.result import CheckResult
-from ..integrity.check import check_integrity
+from ..integrity.check import scan_integrity
 from ..integrity.fix import (
     RemediationPlan,
     apply_remediation,
@@ -72,8 +72,11 @@ def run(args: argparse.Namespace) -> int:
 def _check(config: Config, args: argparse.Namespace) -> CheckResult:
     cwd = Path.cwd()
     paths = list(args.paths) or list(config.paths.records)
-    result = check_integrity(paths, config, as_of=args.as_of, cwd=cwd)
-    plan = plan_remediation(result, config, cwd=cwd)
+    scan = scan_integrity(paths, config, as_of=args.as_of, cwd=cwd)
+    result = scan.result
+    # Hashing each file is needed only to apply the plan or to hand it on.
+    digest = args.fix or args.plan_out is not None
+    plan = plan_remediation(result, config, cwd=cwd, reads=scan.reads, digest=digest)
     # Written before anything is printed or changed: a plan file that cannot be written is
     # exit 2 with nothing done.
     if args.plan_out is not None:
@@ -86,7 +89,7 @@ def _check(config: Config, args: argparse.Namespace) -> CheckResult:
         lines = describe_report(report, limit=limit, more=more)
         _section("remediation applied (the check below ran after it)", lines)
         if report.changed:
-            result = check_integrity(paths, config, as_of=args.as_of, cwd=cwd)
+            result = scan_integrity(paths, config, as_of=args.as_of, cwd=cwd).result
     elif not plan.empty:
         lines = describe_plan(plan, limit=limit, more=more)
         _section("remediation available: `opsguard integrity --fix` would", lines)

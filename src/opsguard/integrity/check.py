@@ -36,26 +36,82 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
+from itertools import accumulate, compress
+from operator import add, and_, eq
 from pathlib import Path
 from typing import Any
 
 from ..core import values
 from ..core.config import Config
-from ..core.errors import OpsguardError
+from ..core.errors import InvalidSchemaVersion, OpsguardError
 from ..core.files import discover_files, display_path, printable
 from ..core.gcpause import gc_paused
 from ..core.result import CheckResult, Finding, Status
 from ..core.runs import RunOptions
 from .codes import INTEGRITY_CODES
-from .duplicates import DuplicateGuard, Origin
-from .records import RECORD_SUFFIXES, CorruptItem, read_records
+from .duplicates import PackedIndex
+from .fastpath import FastPath, fast_path
+from .records import RECORD_SUFFIXES, CorruptItem, RecordItem, parse_jsonl_line, read_records
 from .settings import INTEGRITY
 from .summary import IntegritySummary, OutsideWindow, Window
-from .validation import Defect, RecordValidator, reference_day
+from .validation import Defect, RecordValidator, parse_day, reference_day
+from .versioning import normalize_schema_version
 
-__all__ = ["check_integrity", "reference_day"]
+__all__ = [
+    "FileRead",
+    "IntegrityScan",
+    "check_integrity",
+    "reference_day",
+    "scan_integrity",
+    "stamp_of",
+]
 
 CHECK = "integrity"
+
+# A record's position in the duplicate index: file number and line packed in one integer.
+_LINE_BITS = 40
+_LINE_MASK = (1 << _LINE_BITS) - 1
+_NOT_NEGATIVE = (-1).__lt__
+
+
+@dataclass(frozen=True, slots=True)
+class FileRead:
+    """What the check read of one file, for remediation to act on without reading it again.
+
+    `path` is the file itself (never rebuilt from its shown name); for a JSONL
+    file, `records` counts its records (lines that are not blank) and `spans`
+    holds the byte span (newline included) of every line with a finding.
+    """
+
+    path: Path
+    shown: str
+    stamp: Stamp  # the file as read: its spans hold only while it is unchanged
+    records: int
+    spans: dict[int, tuple[int, int]]
+
+
+# What identifies one version of a file cheaply: size, modification time (ns), inode.
+Stamp = tuple[int, int, int]
+
+
+def stamp_of(status: os.stat_result) -> Stamp:
+    return (status.st_size, status.st_mtime_ns, status.st_ino)
+
+
+def _stamp(file: Path) -> Stamp | None:
+    try:
+        return stamp_of(os.stat(file))
+    except OSError:
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class IntegrityScan:
+    """The result, and what was read to reach it (`opsguard integrity --fix` plans from it)."""
+
+    result: CheckResult
+    reads: tuple[FileRead, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,15 +129,33 @@ def check_integrity(
     as_of: date | None = None,
     cwd: Path | None = None,
     now: datetime | None = None,
+    exact: bool = False,
 ) -> CheckResult:
-    """Run the integrity gate over record files and directories."""
+    """Run the integrity gate over record files and directories.
+
+    `exact=True` sends every record through the validator, skipping the fast
+    path: the same result, slower (the reference the fast path is tested against).
+    """
+    return scan_integrity(paths, config, as_of=as_of, cwd=cwd, now=now, exact=exact).result
+
+
+def scan_integrity(
+    paths: Sequence[Path],
+    config: Config,
+    *,
+    as_of: date | None = None,
+    cwd: Path | None = None,
+    now: datetime | None = None,
+    exact: bool = False,
+) -> IntegrityScan:
+    """`check_integrity`, with what it read of each file (see `FileRead`)."""
     started = time.perf_counter()
     cwd = (cwd or Path.cwd()).resolve()
     # Quarantined records (and their sidecars) are out of the gate by definition.
     discovery = discover_files(
         paths, RECORD_SUFFIXES, exclude=(config.paths.quarantine,), report_unlisted=True
     )
-    scan = _Scan(config, reference_day(as_of, now).toordinal())
+    scan = _Scan(config, reference_day(as_of, now).toordinal(), fast=not exact)
     named = {Path(os.path.abspath(path)) for path in paths}
     for directory, why in discovery.unlisted:
         if directory in named:
@@ -117,7 +191,7 @@ def check_integrity(
         )
         for path, kind in discovery.special
     )
-    return CheckResult(
+    checked = CheckResult(
         check=CHECK,
         status=result.status,
         summary=dataclasses.replace(
@@ -129,35 +203,64 @@ def check_integrity(
         findings=result.findings + special,
         duration_s=round(time.perf_counter() - started, 6),
     )
+    return IntegrityScan(checked, tuple(scan.reads))
 
 
 class _Scan:
-    """Accumulates per-day record counts and failed records over one pass."""
+    """Accumulates per-day record counts and failed records over one pass.
 
-    def __init__(self, config: Config, reference: int) -> None:
+    JSONL blocks go to the fast path first (`integrity.fastpath`): what it proves
+    clean is counted here per block (`settle`); every other record goes to
+    `RecordValidator`, which finds and words each defect. Both feed one duplicate
+    index, and records reach it in line order, so "first" is the same record
+    either way (`tests/test_integrity_fast_path.py` holds the two paths equal).
+    """
+
+    def __init__(self, config: Config, reference: int, *, fast: bool = True) -> None:
+        settings = INTEGRITY.of(config)
         self.config = config
         self.validator = RecordValidator(config, reference)
-        self.date_field = INTEGRITY.of(config).fields.date
+        self.fields = settings.fields
         self.reference = reference
-        self.guard = DuplicateGuard(INTEGRITY.of(config).duplicate_scope)
+        self.index = PackedIndex(settings.duplicate_scope)
         self.clean_by_day: Counter[int] = Counter()
         self.failed: list[_FailedRecord] = []
         # Inputs that could not be read at all: each fails the gate, whatever the rate.
         self.unreadable: list[Finding] = []
+        self.reads: list[FileRead] = []
+        self._files: list[str] = []
+        self._fast = fast_path(settings.fields, settings.bands) if fast else None
+        self._settled = 0  # records the fast path counted
+        # The fast path's caches: a raw date -> its ordinal (-1: invalid or in the future);
+        # a raw version -> its key part (-1: not a version).
+        self._days: dict[str, int] = {}
+        self._parts: dict[str, int] = {}
 
     def read_file(self, file: Path, shown: str) -> None:
-        for item in read_records(file, shown):
+        self._files.append(shown)
+        spans: dict[int, tuple[int, int]] = {}
+        settled = self._settled
+        yielded = 0
+        stamp = _stamp(file)
+        fast = self._fast
+        settle = None if fast is None else partial(self.settle, fast)
+        for item in read_records(file, shown, settle):
             if isinstance(item, CorruptItem):
                 if item.code == "unreadable":
+                    stamp = None  # not read whole: no account of it to act on
                     self.unreadable.append(
                         Finding("unreadable", "error", item.path, item.line, "", item.message)
                     )
                     continue
+                yielded += item.line is not None  # not a whole-file item (an empty file)
+                if item.span is not None and item.line is not None:
+                    spans[item.line] = item.span
                 self.failed.append(
                     _FailedRecord(None, item.path, item.line, ((item.code, "", item.message),))
                 )
                 continue
-            day, defects = self._validate(item.value, item.pointer, Origin(item.path, item.line))
+            yielded += 1
+            day, defects = self._validate(item.value, item.pointer, item.line)
             for pointer, occurrences in item.duplicate_keys:
                 defects.append(
                     (
@@ -168,28 +271,129 @@ class _Scan:
                     )
                 )
             if defects:
+                if item.span is not None and item.line is not None:
+                    spans[item.line] = item.span
                 self.failed.append(_FailedRecord(day, item.path, item.line, tuple(defects)))
             elif day is not None:
                 self.clean_by_day[day] += 1
+                if fast is not None and fast.wants_shape and item.span is not None:
+                    fast.learn(item.value)  # type: ignore[arg-type]  # a clean record
+        if stamp is not None:
+            records = self._settled - settled + yielded
+            self.reads.append(FileRead(file, shown, stamp, records, spans))
 
-    def _validate(self, record: Any, at: str, origin: Origin) -> tuple[int | None, list[Defect]]:
+    def settle(
+        self, fast: FastPath, block: list[bytes], lineno: int, offset: int
+    ) -> list[RecordItem | CorruptItem]:
+        """Count the records of `block` the fast path proves clean and not duplicates;
+        return the items of the other lines, in line order, for the exact path."""
+        records, indices, declined = fast.decode(block)
+        shown = self._files[-1]
+        starts = list(accumulate(map(len, block), initial=offset))
+        items = {i: parse_jsonl_line(block[i], lineno + i, starts[i], shown) for i in declined}
+        if records:
+            demoted = self._count_clean(fast, records, indices, lineno, items)
+            if demoted:
+                for i in demoted:
+                    items[i] = parse_jsonl_line(block[i], lineno + i, starts[i], shown)
+                declined = sorted([*declined, *demoted])
+        return [item for i in declined if (item := items[i]) is not None]
+
+    def _count_clean(
+        self,
+        fast: FastPath,
+        records: list[Any],
+        indices: list[int],
+        lineno: int,
+        declined: dict[int, RecordItem | CorruptItem | None],
+    ) -> list[int]:
+        """Count the decoded `records` that are clean and first of their key; return the
+        indices of the others, for the exact path.
+
+        Clean: a valid date that is not in the future and a valid version (the
+        rest `FastPath.decode` proved). Every step is one C-level pass over the
+        block (`map`, `set`, `dict.setdefault`), not Python code per record.
+        """
+        days, parts = self._days, self._parts
+        dates = list(map(fast.date_of, records))
+        versions = list(map(fast.version_of, records))
+        for raw in set(dates).difference(days):
+            day = parse_day(raw)
+            days[raw] = -1 if day is None or day > self.reference else day
+        for raw in set(versions).difference(parts):
+            parts[raw] = self._part_of_raw(raw)
+        ords = list(map(days.__getitem__, dates))
+        part_ids = list(map(parts.__getitem__, versions))
+        base = (len(self._files) - 1) << _LINE_BITS | lineno
+        positions = list(map(base.__add__, indices))
+        if min(ords) < 0 or min(part_ids) < 0:
+            valid = list(map(and_, map(_NOT_NEGATIVE, ords), map(_NOT_NEGATIVE, part_ids)))
+            ords, part_ids = list(compress(ords, valid)), list(compress(part_ids, valid))
+            positions = list(compress(positions, valid))
+        keys = list(map(add, map(PackedIndex.DAYS.__mul__, part_ids), ords))
+        first = self.index.first
+        # Each key is remembered with its first record. A record whose key is already
+        # there (from before, or from earlier in the block) is a duplicate the exact path
+        # words, after the first.
+        held = list(map(first.setdefault, keys, positions))
+        took: list[bool] | None = None if held == positions else list(map(eq, held, positions))
+        # A declined line holding a key this block took is the first of it if it comes
+        # before the record that took it: that record goes to the exact path, after it.
+        for item in declined.values():
+            key = self._key_of(item)
+            if key is None:
+                continue
+            taker = first.get(key)
+            if taker is not None and base <= taker and _line_of(item) < taker & _LINE_MASK:
+                del first[key]
+                took = took or [True] * len(positions)
+                took[positions.index(taker)] = False
+        if took is not None:
+            ords = list(compress(ords, took))
+        self.clean_by_day.update(ords)
+        self._settled += len(ords)
+        if len(ords) == len(records):
+            return []
+        counted = set(positions if took is None else compress(positions, took))
+        return [i for i in indices if base + i not in counted]
+
+    def _key_of(self, item: RecordItem | CorruptItem | None) -> int | None:
+        """The duplicate key the exact path will give this item, if any (validating is pure)."""
+        if not isinstance(item, RecordItem):
+            return None
+        day, normalized, _ = self.validator.validate(item.value)
+        if day is None or (normalized is None and self.index.scope != "date"):
+            return None
+        return self.index.key(day, 0 if normalized is None else self.index.part_of(normalized))
+
+    def _part_of_raw(self, raw: str) -> int:
+        try:
+            normalized = normalize_schema_version(raw)
+        except InvalidSchemaVersion:
+            return -1
+        return self.index.part_of(normalized)
+
+    def _validate(self, record: Any, at: str, line: int) -> tuple[int | None, list[Defect]]:
         day, normalized, defects = self.validator.validate(record, at)
-        if day is not None and (normalized is not None or self.guard.scope == "date"):
-            raw_date = record[self.date_field]
-            key = self.guard.key_of_normalized(raw_date, normalized)
-            first = self.guard.add_key(key, origin)
+        index = self.index
+        if day is not None and (normalized is not None or index.scope == "date"):
+            part = 0 if normalized is None else index.part_of(normalized)
+            position = (len(self._files) - 1) << _LINE_BITS | line
+            first = index.add(index.key(day, part), position)
             if first is not None:
+                raw_date = record[self.fields.date]
                 # The date is valid here; a version is shown only while it looks like one
                 # (a normalized local part, `+anything`, may hold free text).
-                version = None if key[1] is None else str(key[1])
+                version = None if normalized is None else index.shown_version(normalized)
                 if version is not None and values.shown(version, "version") is None:
                     version = values.describe(version)
                 shown_key = raw_date if version is None else f"{raw_date}, {version}"
+                origin = f"{self._files[first >> _LINE_BITS]}:{first & _LINE_MASK}"
                 defects.append(
                     (
                         "duplicate",
                         at,
-                        f"duplicate of {first} (key {shown_key}, scope {self.guard.scope})",
+                        f"duplicate of {origin} (key {shown_key}, scope {index.scope})",
                     )
                 )
         return day, defects
@@ -267,7 +471,7 @@ class _Scan:
             outside_window=OutsideWindow(
                 outside_clean + failed_outside, failed_outside, _ordered(outside_counts)
             ),
-            duplicate_scope=self.guard.scope,
+            duplicate_scope=self.index.scope,
             reasons=reasons,
         )
         return _Verdict("fail" if reasons else "pass", summary, tuple(findings))
@@ -287,3 +491,7 @@ def _ordered(counts: Counter[str]) -> dict[str, int]:
 def run_configured(config: Config, options: RunOptions) -> CheckResult:
     """The check as a whole run does it: the configured records, no extras."""
     return check_integrity(list(config.paths.records), config, cwd=Path.cwd())
+
+
+def _line_of(item: RecordItem | CorruptItem | None) -> int:
+    return 0 if item is None or item.line is None else item.line

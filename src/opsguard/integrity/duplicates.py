@@ -14,7 +14,14 @@ from typing import Literal, NamedTuple, get_args
 
 from .versioning import major_of, normalize_schema_version
 
-__all__ = ["DUPLICATE_SCOPES", "DuplicateGuard", "DuplicateKey", "DuplicateScope", "Origin"]
+__all__ = [
+    "DUPLICATE_SCOPES",
+    "DuplicateGuard",
+    "DuplicateKey",
+    "DuplicateScope",
+    "Origin",
+    "PackedIndex",
+]
 
 DuplicateScope = Literal["version", "major", "date"]
 DUPLICATE_SCOPES: tuple[str, ...] = get_args(DuplicateScope)
@@ -96,3 +103,54 @@ class DuplicateGuard:
 
     def __len__(self) -> int:
         return len(self._first)
+
+
+class PackedIndex:
+    """The duplicate guard as the integrity check keeps it over millions of records.
+
+    A key is one integer, the day's ordinal and an id per normalized version (or
+    major) combined (`key`); a position is one integer too (the caller packs file
+    and line). Two small integers per record instead of tuples of strings keep
+    the check's memory flat, and let it look up a whole block of keys at once
+    (`first` is the plain dict, for `update` and `isdisjoint`).
+    """
+
+    __slots__ = ("_parts", "first", "scope")
+
+    # key = part * DAYS + day: every day ordinal (up to 9999-12-31) is below DAYS, so the
+    # key is unique; DAYS is odd, so keys spread over a dict's low bits (a shift would put
+    # the part id there, and every day of one version in the same few slots).
+    DAYS = 3_652_061
+
+    def __init__(self, scope: DuplicateScope = "version") -> None:
+        if scope not in DUPLICATE_SCOPES:
+            raise ValueError(f"duplicate scope must be one of {DUPLICATE_SCOPES}, got {scope!r}")
+        self.scope: DuplicateScope = scope
+        self.first: dict[int, int] = {}
+        self._parts: dict[str, int] = {}
+
+    def part_of(self, normalized: str) -> int:
+        """The id the key holds for a normalized version (0 for every version with scope `date`)."""
+        if self.scope == "date":
+            return 0
+        part = str(major_of(normalized)) if self.scope == "major" else normalized
+        found = self._parts.get(part)
+        if found is None:
+            found = self._parts[part] = len(self._parts)
+        return found
+
+    def key(self, day: int, part: int) -> int:
+        return part * self.DAYS + day
+
+    def shown_version(self, normalized: str) -> str | None:
+        """What of the version the key holds, as a duplicate's message shows it."""
+        if self.scope == "date":
+            return None
+        return str(major_of(normalized)) if self.scope == "major" else normalized
+
+    def add(self, key: int, position: int) -> int | None:
+        """Remember the record; return the first occurrence's position if it is a duplicate."""
+        first = self.first.get(key)
+        if first is None:
+            self.first[key] = position
+        return first

@@ -48,9 +48,10 @@ import io
 import os
 import time
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import BinaryIO, Literal
 
 import orjson
 
@@ -62,6 +63,7 @@ from ..core.quarantine import quarantine_bytes, quarantine_file
 from ..core.result import CheckResult, Finding
 from ..core.values import describe, show
 from .bands import map_score_to_band
+from .check import FileRead, stamp_of
 from .codes import INTEGRITY_CODES
 from .settings import INTEGRITY
 from .store import store_lock
@@ -243,23 +245,39 @@ class RemediationReport:
 # --- planning ------------------------------------------------------------------------------
 
 
-def plan_remediation(result: CheckResult, config: Config, *, cwd: Path) -> RemediationPlan:
+def plan_remediation(
+    result: CheckResult,
+    config: Config,
+    *,
+    cwd: Path,
+    reads: Sequence[FileRead] = (),
+    digest: bool = True,
+) -> RemediationPlan:
     """Turn an integrity result's findings (errors and warnings) into a plan; write nothing.
 
-    Finding paths are display paths: relative to `cwd`, or absolute. Each file
-    with a fixable finding is read once; a finding the file no longer bears
-    out (it changed since the check) is skipped, never guessed at.
+    `reads` is what the check read (`scan_integrity(...).reads`): each file's
+    own path, and the byte span of every JSONL line with a finding, so that a
+    JSONL file is not split into lines again. Without it (a result read back
+    from a file), a finding's path is its display path, relative to `cwd`.
+    Each file with a fixable finding is read once; a finding the file no longer
+    bears out (it changed since the check) is skipped, never guessed at.
+
+    `digest=False` plans for showing only: no file is hashed, and
+    `apply_remediation` refuses the plan. A JSONL file the check read (and that
+    has not changed since) is then not read at all beyond its flagged lines.
     """
     if result.check != "integrity":
         raise ValueError(f"remediation needs an integrity result, not {result.check!r}")
     cwd = Path(os.path.abspath(cwd))
     quarantine = Path(os.path.realpath(config.paths.quarantine))
+    known = {read.shown: read for read in reads}
     by_file: dict[Path, list[Finding]] = {}
     for finding in result.findings:
-        # Finding paths are escaped for display (`printable`); `unprintable` gives the name back.
-        by_file.setdefault(Path(os.path.abspath(cwd / unprintable(finding.path))), []).append(
-            finding
-        )
+        read = known.get(finding.path)
+        # Without the check's own record, the shown name is turned back into the path.
+        path = read.path if read else Path(os.path.abspath(cwd / unprintable(finding.path)))
+        by_file.setdefault(path, []).append(finding)
+    read_of = {read.path: read for read in reads}
 
     files: list[FilePlan] = []
     skipped: list[Skipped] = []
@@ -268,7 +286,9 @@ def plan_remediation(result: CheckResult, config: Config, *, cwd: Path) -> Remed
         if not any(f.code in FIXABLE_CODES for f in findings):
             needs_human.extend(findings)
             continue
-        planner = _FilePlanner(path, findings, config, quarantine)
+        planner = _FilePlanner(
+            path, findings, config, quarantine, read=read_of.get(path), digest=digest
+        )
         plan = planner.plan()
         if plan is not None:
             files.append(plan)
@@ -299,6 +319,9 @@ class _Document:
     def __init__(self, data: bytes, is_jsonl: bool) -> None:
         self.data = data
         self._values: list[object] | None = None
+        self.spans: Sequence[Span] | Mapping[int, Span]
+        # Where a unit's bytes lie in the file, less where they lie in `data` (see `lines`).
+        self.shift: dict[int, int] = {}
         if is_jsonl:
             self.layout: Layout = "lines"
             self.spans = _line_spans(data)
@@ -316,6 +339,23 @@ class _Document:
         else:
             self.layout, self.spans, self._values = "record", [_record_span(data)], [value]
         self.records = len(self._values)
+
+    @classmethod
+    def lines(cls, handle: BinaryIO, read: FileRead) -> _Document:
+        """The JSONL lines the check flagged, read by their spans and nothing else of the
+        file: `data` holds them one after another, `shift` maps them back."""
+        doc = cls(b"", True)
+        parts: list[bytes] = []
+        spans: dict[int, Span] = {}
+        at = 0
+        for line, (start, end) in sorted(read.spans.items()):
+            raw = os.pread(handle.fileno(), end - start, start)
+            parts.append(raw)
+            spans[line - 1] = (at, at + len(raw))
+            doc.shift[line - 1] = start - at
+            at += len(raw)
+        doc.data, doc.spans, doc.records = b"".join(parts), spans, read.records
+        return doc
 
     def value(self, unit: int) -> object:
         if self._values is not None:
@@ -363,9 +403,18 @@ class _FilePlanner:
     """Plans one file: locates each finding's record, checks it, and chooses the action."""
 
     def __init__(
-        self, path: Path, findings: list[Finding], config: Config, quarantine: Path
+        self,
+        path: Path,
+        findings: list[Finding],
+        config: Config,
+        quarantine: Path,
+        *,
+        read: FileRead | None = None,
+        digest: bool = True,
     ) -> None:
         self.path = path
+        self.read = read
+        self.digest = digest
         self.shown = findings[0].path
         self.findings = findings
         self.config = config
@@ -375,21 +424,33 @@ class _FilePlanner:
 
     def plan(self) -> FilePlan | None:
         problem = self._unsafe()
-        data = b""
         if problem is None:
             try:
-                data = self.path.read_bytes()
+                doc, digest = self._read()
             except OSError as exc:
                 problem = f"cannot read the file: {exc.strerror or exc}"
         if problem is not None:
             self._give_up(self.findings, problem)
             return None
-        doc = _Document(data, self.path.name.lower().endswith(".jsonl"))
         actions = self._plan_document(doc)
         if not actions:
             return None
-        digest = hashlib.sha256(data).hexdigest()
         return FilePlan(self.path, self.shown, doc.layout, digest, tuple(actions))
+
+    def _read(self) -> tuple[_Document, str]:
+        """The file as a document, and its sha256 ("" when not asked for)."""
+        with self.path.open("rb") as handle:
+            stamp = stamp_of(os.fstat(handle.fileno()))
+            read = self.read
+            if read is not None and read.spans and read.stamp == stamp:
+                # The file the check read, unchanged: only its flagged lines are needed.
+                doc = _Document.lines(handle, read)
+                if not self.digest:
+                    return doc, ""
+                return doc, hashlib.file_digest(handle, "sha256").hexdigest()
+            data = handle.read()
+        digest = hashlib.sha256(data).hexdigest() if self.digest else ""
+        return _Document(data, self.path.name.lower().endswith(".jsonl")), digest
 
     def _give_up(self, findings: list[Finding], reason: str) -> None:
         """Skip the fixable findings among `findings`; the others need a human."""
@@ -465,7 +526,11 @@ class _FilePlanner:
             return 0
         if doc.layout == "lines":
             line = finding.line
-            return line - 1 if line is not None and 1 <= line <= len(doc.spans) else None
+            if line is None:
+                return None
+            if isinstance(doc.spans, Mapping):
+                return line - 1 if line - 1 in doc.spans else None
+            return line - 1 if 1 <= line <= len(doc.spans) else None
         head = finding.pointer[1:].split("/", 1)[0] if finding.pointer.startswith("/") else ""
         if head.isascii() and head.isdigit() and int(head) < len(doc.spans):
             return int(head)
@@ -519,6 +584,8 @@ class _FilePlanner:
             return None
         names = INTEGRITY.of(self.config).bands.names
         shown_old = show(old, "word", words=names)
+        shift = doc.shift.get(unit, 0)
+        span = (span[0] + shift, span[1] + shift)  # in the file
         return FixBand(self.shown, finding.line, band_pointer, old, new, unit, span, shown_old)
 
 
@@ -593,6 +660,8 @@ def apply_remediation(
     `now` (seconds since the epoch) stamps the quarantine entries. An OS error
     on one file is reported as a skip for that file and the others go on.
     """
+    if any(not file.sha256 for file in plan.files):
+        raise ValueError("the plan was made for showing only (digest=False); plan again to apply")
     clock = time.time() if now is None else now
     root = Path(os.path.abspath(config.paths.quarantine))
     fixes: list[FixBand] = []

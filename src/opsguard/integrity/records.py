@@ -22,10 +22,10 @@ Messages say what is wrong in plain words at the file's own line and column
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, NamedTuple
+from typing import Any, BinaryIO, NamedTuple
 
 import orjson
 
@@ -38,7 +38,14 @@ from ..core.files import (
     open_regular,
 )
 
-__all__ = ["RECORD_SUFFIXES", "CorruptItem", "RecordItem", "read_records"]
+__all__ = [
+    "RECORD_SUFFIXES",
+    "CorruptItem",
+    "RecordItem",
+    "Settle",
+    "parse_jsonl_line",
+    "read_records",
+]
 
 RECORD_SUFFIXES = (".json", ".jsonl")
 _EMPTY = "empty file: a record file with no record (a torn or truncated write?)"
@@ -57,6 +64,8 @@ class RecordItem(NamedTuple):
     pointer: str
     value: object
     duplicate_keys: tuple[tuple[str, int], ...] = ()
+    # A JSONL line's byte span in the file, newline included (remediation cuts by it).
+    span: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,10 +80,28 @@ class CorruptItem:
     line: int | None
     message: str
     code: str = "corrupt-json"
+    # A JSONL line's byte span in the file, newline included.
+    span: tuple[int, int] | None = None
 
 
-def read_records(path: Path, shown: str) -> Iterator[RecordItem | CorruptItem]:
-    """Yield every record of one file, or a `CorruptItem` for what cannot be parsed."""
+# The integrity check's fast path (`integrity.fastpath`): given a block of raw JSONL lines,
+# the first one's line number and byte offset, it settles the records it can prove clean
+# and returns, in line order, the items for the others (made by `parse_jsonl_line`).
+Settle = Callable[[list[bytes], int, int], Iterable["RecordItem | CorruptItem"]]
+
+# Lines are read in blocks of about this many bytes (the fast path decodes a block at once).
+_BLOCK_BYTES = 1 << 16
+
+
+def read_records(
+    path: Path, shown: str, settle: Settle | None = None
+) -> Iterator[RecordItem | CorruptItem]:
+    """Yield every record of one file, or a `CorruptItem` for what cannot be parsed.
+
+    `settle` (JSONL only) is handed each block of lines after the first; what it
+    settles is not yielded. Everything else -- a corrupt line, a doubled key, a
+    record it declines -- is yielded exactly as without it.
+    """
     try:
         handle = open_regular(path)
     except OSError as exc:
@@ -82,49 +109,47 @@ def read_records(path: Path, shown: str) -> Iterator[RecordItem | CorruptItem]:
         return
     with handle:
         if path.name.lower().endswith(".jsonl"):
-            yield from _read_jsonl(handle, shown)
+            yield from _read_jsonl(handle, shown, settle)
         else:
             yield from _read_json(handle, shown)
 
 
-def _read_jsonl(handle: BinaryIO, shown: str) -> Iterator[RecordItem | CorruptItem]:
-    loads = orjson.loads
-    lineno = 0
-    offset = 0  # of the current line in the file, for positions in messages
+def _read_jsonl(
+    handle: BinaryIO, shown: str, settle: Settle | None = None
+) -> Iterator[RecordItem | CorruptItem]:
+    lineno = 0  # of the last line read
+    offset = 0  # of the next line in the file, for positions in messages
     seen = False  # a line that is not blank
     try:
-        for lineno, raw in enumerate(handle, 1):
-            start = offset
-            offset += len(raw)
-            if lineno == 1:
-                encoding = _other_encoding(raw)
-                if encoding is not None:
-                    yield _undecodable(shown, encoding)
-                    return
-                if raw.startswith(BOM):
-                    raw = raw[len(BOM) :]  # noqa: PLW2901
-                    start += len(BOM)
-            try:
-                value = loads(raw)
-            except orjson.JSONDecodeError as exc:
-                if raw.strip():
-                    seen = True
-                    # Without its newline, so that a truncated line ends on its own line.
-                    problem = json_problem(raw.rstrip(b"\r\n"), exc).at(lineno - 1, start)
-                    yield CorruptItem(shown, lineno, f"invalid JSON: {problem}")
+        first = handle.readline()
+        if first:
+            lineno = 1
+            start, offset = 0, len(first)
+            encoding = _other_encoding(first)
+            if encoding is not None:
+                yield _undecodable(shown, encoding)
+                return
+            if first.startswith(BOM):
+                first, start = first[len(BOM) :], len(BOM)
+            item = parse_jsonl_line(first, 1, start, shown)
+            if item is not None:
+                seen = True
+                yield item
+        while block := handle.readlines(_BLOCK_BYTES):
+            if not seen:
+                seen = any(raw.strip() for raw in block)
+            if settle is not None:
+                yield from settle(block, lineno + 1, offset)
+                lineno += len(block)
+                offset += sum(map(len, block))
                 continue
-            seen = True
-            # Every key is followed by one colon: with no more colons than keys, no key
-            # can be doubled, and the precise scan runs only on the rare line that has.
-            colons = raw.count(b":")
-            if (
-                colons
-                and (type(value) is not dict or colons > len(value))
-                and colons > _keys(value)
-            ):
-                yield RecordItem(shown, lineno, "", value, tuple(duplicate_keys(raw)))
-            else:
-                yield RecordItem(shown, lineno, "", value)
+            for raw in block:
+                lineno += 1
+                start = offset
+                offset += len(raw)
+                item = parse_jsonl_line(raw, lineno, start, shown)
+                if item is not None:
+                    yield item
     except OSError as exc:
         yield CorruptItem(
             shown, lineno + 1, f"cannot read file after line {lineno}: {_why(exc)}", "unreadable"
@@ -132,6 +157,31 @@ def _read_jsonl(handle: BinaryIO, shown: str) -> Iterator[RecordItem | CorruptIt
         return
     if not seen:
         yield CorruptItem(shown, None, _EMPTY)
+
+
+def parse_jsonl_line(
+    raw: bytes, lineno: int, start: int, shown: str
+) -> RecordItem | CorruptItem | None:
+    """The item for one JSONL line (`start`: its byte offset), or None for a blank line."""
+    end = start + len(raw)
+    try:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        if not raw.strip():
+            return None
+        # Without its newline, so that a truncated line ends on its own line.
+        problem = json_problem(raw.rstrip(b"\r\n"), exc).at(lineno - 1, start)
+        return CorruptItem(shown, lineno, f"invalid JSON: {problem}", span=(start, end))
+    # Every key is followed by one colon: with no more colons than keys, no key can be
+    # doubled, and the precise scan runs only on the rare line that has more.
+    colons = raw.count(b":")
+    if (
+        colons
+        and (type(value) is not dict or colons > _shallow_keys(value))
+        and colons > _keys(value)
+    ):
+        return RecordItem(shown, lineno, "", value, tuple(duplicate_keys(raw)), (start, end))
+    return RecordItem(shown, lineno, "", value, (), (start, end))
 
 
 def _read_json(handle: BinaryIO, shown: str) -> Iterator[RecordItem | CorruptItem]:
@@ -171,6 +221,17 @@ def _read_json(handle: BinaryIO, shown: str) -> Iterator[RecordItem | CorruptIte
 
 
 _CONTAINERS = frozenset((dict, list))
+
+
+def _shallow_keys(record: dict[str, Any]) -> int:
+    """The keys of `record` and of the objects directly in it: a lower bound of `_keys`,
+    exact for the usual record (a few fields and an object or two, like `components`),
+    and cheap enough to run on every line."""
+    count = len(record)
+    for item in record.values():
+        if type(item) is dict:
+            count += len(item)
+    return count
 
 
 def _keys(value: object) -> int:
