@@ -84,7 +84,7 @@ def _record(draw: st.DrawFn) -> dict[str, Any]:
 
 def _mapped(record: dict[str, Any]) -> dict[str, Any]:
     """A clean record most of the time: the band the score maps to."""
-    score = record.get("score")
+    score: Any = record.get("score")
     if type(score) in (int, float) and 0 <= score <= 100:
         bands = ((40, "poor"), (60, "fair"), (80, "good"))
         record["band"] = next((name for bound, name in bands if score < bound), "excellent")
