@@ -13,9 +13,8 @@ a command module in `cli/`, and one `GuardSpec` here.
 
 from __future__ import annotations
 
-import difflib
 import importlib
-import logging
+import sys
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -272,7 +271,11 @@ def load_config(
     )
     warning = no_file_warning(config)
     if warning is None:
-        logging.getLogger("opsguard").info("opsguard: %s", source_line(config))
+        # Where the configuration came from, for whoever set up logging; a program that
+        # never imported logging has no handler to show it (and pays no import for it).
+        logging = sys.modules.get("logging")
+        if logging is not None:
+            logging.getLogger("opsguard").info("opsguard: %s", source_line(config))
     elif warn:
         warnings.warn(warning, ConfigWarning, stacklevel=2)
     return config
@@ -311,6 +314,8 @@ def guard_name(name: str) -> str:
     name = _ALIASES.get(name, name)
     if name in GUARDS:
         return name
+    import difflib
+
     close = difflib.get_close_matches(name, [*GUARDS, *_ALIASES], n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
     raise OpsguardError(f"unknown check {name!r}{hint}; choose from {', '.join(GUARDS)}")

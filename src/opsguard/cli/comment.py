@@ -23,9 +23,9 @@ from ..core.errors import OpsguardError
 from ..core.files import display_path, open_regular
 from ..deliver.comment import Level, Say, context_from_env, deliver_comment, fit_body
 from ..deliver.github import write_outputs
-from ..report import VIEWS
 from ..report.escape import workflow_data
 from ..report.markdown import COMMENT_LIMIT, MARKER_PREFIX
+from ..report.views import VIEWS
 from .common import EXIT_ERROR, EXIT_PASS
 
 # The comment body is the markdown view's file.

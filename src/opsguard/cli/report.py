@@ -23,8 +23,8 @@ from ..deliver.github import (
 )
 from ..deliver.results import collect_run
 from ..deliver.views import render_views, write_views
-from ..report import VIEWS, RenderOptions
 from ..report.terminal import use_color
+from ..report.views import VIEWS, RenderOptions
 from .common import (
     CORE,
     EXIT_PASS,

@@ -29,14 +29,12 @@ from the environment or flags are relative to the working directory.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import math
 import os
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -320,20 +318,32 @@ class Timestamp(Kind):
         stripped = text.strip()
         try:
             if stripped.lstrip("-").replace(".", "", 1).isdigit() and stripped.isascii():
-                micros = int(Decimal(stripped) * 1_000_000)
+                micros = _unix_micros(stripped)
                 return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=micros)
             moment = datetime.fromisoformat(stripped.replace("Z", "+00:00"))
         except OverflowError:
             raise ConfigError(
                 f"{where}: out of range: a timestamp must lie in the years 1 to 9999"
             ) from None
-        except (ValueError, InvalidOperation):
+        except ValueError:
             raise ConfigError(
                 f"{where}: expected an ISO 8601 timestamp with a zone or Unix seconds, got {text!r}"
             ) from None
         if moment.tzinfo is None:
             raise ConfigError(f"{where}: the timestamp needs a time zone (e.g. Z or +00:00)")
         return _in_range(moment, where)
+
+
+def _unix_micros(text: str) -> int:
+    """Unix seconds written as digits with an optional sign and fraction, in whole
+    microseconds (the fraction cut after six digits, toward zero, as decimal arithmetic
+    would), without a float's rounding."""
+    negative = text.startswith("-")
+    whole, _, fraction = text[negative:].partition(".")
+    if not (whole or fraction) or not (whole + fraction).isdigit():
+        raise ValueError(text)
+    micros = int(whole or "0") * 1_000_000 + int((fraction + "000000")[:6])
+    return -micros if negative else micros
 
 
 def _in_range(moment: datetime, where: str) -> datetime:
@@ -871,5 +881,7 @@ def _join(*parts: str) -> str:
 
 def suggest(name: str, candidates: Sequence[str]) -> str:
     """` (did you mean 'x'?)` for the closest candidate, or ""."""
+    import difflib
+
     close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""

@@ -16,7 +16,6 @@ the run of the newest result file in the directory.
 from __future__ import annotations
 
 import os
-import secrets
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -51,4 +50,4 @@ def current_run_id(
 def new_run_id() -> str:
     """A fresh id for a run that nothing names: sortable by time, unique per process."""
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-    return f"local-{stamp}-{secrets.token_hex(4)}"
+    return f"local-{stamp}-{os.urandom(4).hex()}"

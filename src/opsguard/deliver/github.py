@@ -16,7 +16,6 @@ Never reads or prints a token.
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -95,9 +94,9 @@ def write_outputs(outputs: Mapping[str, str], environ: Mapping[str, str] | None 
         return False
     chunks = []
     for name, value in outputs.items():
-        delimiter = f"opsguard_{secrets.token_hex(8)}"
+        delimiter = f"opsguard_{os.urandom(8).hex()}"
         while delimiter in value:
-            delimiter = f"opsguard_{secrets.token_hex(8)}"
+            delimiter = f"opsguard_{os.urandom(8).hex()}"
         chunks.append(f"{name}<<{delimiter}\n{value}\n{delimiter}\n")
     _append(Path(target), "".join(chunks))
     return True

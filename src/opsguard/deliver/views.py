@@ -8,7 +8,7 @@ from pathlib import Path
 from ..core.atomic import atomic_write, make_dirs_durable
 from ..core.errors import OpsguardError
 from ..core.result import CheckResult, RunContext
-from ..report import VIEWS, RenderOptions
+from ..report.views import VIEWS, RenderOptions
 
 __all__ = ["render_views", "view_files", "write_views"]
 

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from packaging.version import InvalidVersion, Version
-
 from ..core.errors import InvalidSchemaVersion
 
 __all__ = ["InvalidSchemaVersion", "major_of", "normalize_schema_version"]
@@ -36,6 +34,9 @@ def normalize_schema_version(value: object) -> str:
 
 @lru_cache(maxsize=4096)
 def _normalize(value: str) -> str:
+    # Imported on first use: the settings import this module, and listing checks need none.
+    from packaging.version import InvalidVersion, Version
+
     text = value.strip()
     if text[:1] in ("v", "V"):
         text = text[1:]

@@ -14,9 +14,8 @@ import functools
 import hashlib
 from collections import Counter
 from collections.abc import Sequence
-from importlib import metadata
 from pathlib import PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import orjson
@@ -24,6 +23,9 @@ import orjson
 from .._version import __version__
 from ..catalog import code_help
 from ..core.result import CheckResult, Finding
+
+if TYPE_CHECKING:
+    from importlib import metadata
 
 __all__ = ["FINGERPRINT_KEY", "information_uri", "render_sarif"]
 
@@ -86,6 +88,8 @@ def information_uri() -> str | None:
 def _distributions() -> list[metadata.Distribution]:
     """The installed distribution(s) of this package, found by what they provide: the
     `opsguard` package, or (an editable install lists no files) its entry points."""
+    from importlib import metadata
+
     names = metadata.packages_distributions().get("opsguard")
     if names:
         return [metadata.distribution(name) for name in names]
