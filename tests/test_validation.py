@@ -13,6 +13,7 @@ import textwrap
 import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -504,3 +505,49 @@ def test_a_schema_version_is_shown_only_when_it_looks_like_one(
     assert validator.validate(_record(schema_version=version))[2] == [
         ("invalid-schema-version", "/schema_version", message)
     ]
+
+
+# --- scores from Python callers (RecordStore): numpy and other real numbers ------------------
+
+
+class _Float64(float):
+    """A float subclass, as numpy.float64 is."""
+
+
+@pytest.mark.parametrize(
+    ("score", "defects"),
+    [
+        (_Float64(57.3), []),
+        (Fraction(573, 10), []),  # a numbers.Real that is no float
+        (
+            _Float64(150.0),
+            [("score-out-of-range", "/score", "score 150 is outside the range [0, 100]")],
+        ),
+        (
+            Fraction(150),
+            [("score-out-of-range", "/score", "score 150 is outside the range [0, 100]")],
+        ),
+        (10**400, [("score-out-of-range", "/score", "score is too large to be a number")]),
+        (True, [("wrong-type", "/score", "score must be a number, got boolean")]),
+    ],
+)
+def test_every_real_number_is_a_score_and_a_refusal_says_why(
+    validator: RecordValidator, score: object, defects: list[tuple[str, str, str]]
+) -> None:
+    assert validator.validate(_record(score=score, band="fair"))[2] == defects
+
+
+def test_numpy_scores_are_accepted_and_refused_for_the_true_reason(tmp_path: Path) -> None:
+    np = pytest.importorskip("numpy")
+    validator = _validator(tmp_path)
+    for score in (np.float64(57.3), np.float32(57.3), np.int64(57)):
+        assert validator.validate(_record(score=score, band="fair"))[2] == []
+    out_of_range = ("score-out-of-range", "/score", "score 150 is outside the range [0, 100]")
+    for score in (np.float64(150), np.float32(150), np.int64(150)):
+        assert validator.validate(_record(score=score, band="fair"))[2] == [out_of_range]
+    store_dir = tmp_path / "records"
+    store_dir.mkdir()
+    written = RecordStore(store_dir, _config(tmp_path), now=NOW).write(
+        _record(score=np.float64(57.3), band="fair")
+    )
+    assert json.loads(written.read_text())["score"] == 57.3

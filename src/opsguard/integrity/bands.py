@@ -18,7 +18,7 @@ from typing import TypeGuard, cast
 
 from ..core.errors import BandTableError, ScoreError
 
-__all__ = ["DEFAULT_BANDS", "Band", "BandTable", "as_real", "map_score_to_band"]
+__all__ = ["DEFAULT_BANDS", "Band", "BandTable", "as_real", "is_real", "map_score_to_band"]
 
 
 def _is_number(value: object) -> TypeGuard[int | float]:
@@ -155,14 +155,19 @@ def as_real(score: object) -> float:
     The slow path of `map_score_to_band`, and what any code that accepts a score
     from Python (not JSON) uses: numpy scalars and other `numbers.Real` count.
     """
-    if isinstance(score, bool) or not (
-        isinstance(score, numbers.Real) or hasattr(type(score), "__index__")
-    ):
+    if not is_real(score):
         raise ScoreError(f"score must be a number, got {type(score).__name__}")
     try:
         return float(score)  # type: ignore[arg-type]  # Real or __index__, checked above
     except OverflowError:
         raise ScoreError("score is too large to be a number") from None
+
+
+def is_real(score: object) -> bool:
+    """Whether `score` is a real number that is not a bool (what a score may be)."""
+    return not isinstance(score, bool) and (
+        isinstance(score, numbers.Real) or hasattr(type(score), "__index__")
+    )
 
 
 def _score_error(value: float, table: BandTable) -> ScoreError:

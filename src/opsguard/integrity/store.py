@@ -32,7 +32,7 @@ from typing import Any, Literal, cast
 
 import orjson
 
-from ..core.atomic import atomic_write
+from ..core.atomic import atomic_write_json
 from ..core.config import Config
 from ..core.errors import OpsguardError
 from ..core.files import discover_files, element_lines, open_regular, printable
@@ -143,7 +143,8 @@ class RecordStore:
             existing = self._day_records(target)
             records = [*existing, stored]
             payload: object = records[0] if len(records) == 1 else records
-            atomic_write(target, orjson.dumps(payload, option=orjson.OPT_INDENT_2) + b"\n")
+            # As written: numpy scalars and float subclasses as the numbers they stand for.
+            atomic_write_json(target, payload)
             line = 1 if len(records) == 1 else _last_element_line(target)
             self._guard.add_key(key, Origin(str(target), line))
         return target

@@ -15,7 +15,7 @@ from typing import Any
 from ..core.config import Config
 from ..core.errors import InvalidSchemaVersion, ScoreError
 from ..core.values import describe, show, shown
-from .bands import map_score_to_band
+from .bands import is_real, map_score_to_band
 from .settings import INTEGRITY
 from .versioning import normalize_schema_version
 
@@ -97,7 +97,9 @@ class RecordValidator:
             try:
                 mapped = map_score_to_band(raw_score, self.bands)
             except ScoreError as exc:
-                if isinstance(raw_score, int | float) and not isinstance(raw_score, bool):
+                # A real number (numpy's and float subclasses too, from a Python caller
+                # such as RecordStore) is out of range; anything else is the wrong type.
+                if is_real(raw_score):
                     defects.append(("score-out-of-range", at + ptr[fields.score], str(exc)))
                 else:
                     defects.append(
