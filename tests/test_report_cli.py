@@ -14,7 +14,6 @@ import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 from support import run_nox, run_opsguard
@@ -481,7 +480,7 @@ def test_output_delimiter_never_occurs_in_the_value(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     tokens = iter(["aaaa", "aaaa", "bbbb"])
-    monkeypatch.setattr(github, "secrets", SimpleNamespace(token_hex=lambda _n: next(tokens)))
+    monkeypatch.setattr(github, "_token", lambda: next(tokens))
     target = tmp_path / "output"
     value = "first line\nopsguard_aaaa\nlast line"
 

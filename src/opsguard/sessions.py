@@ -55,7 +55,7 @@ except ModuleNotFoundError:  # pragma: no cover - depends on the environment
 from .catalog import GUARDS, GuardSpec
 from .core.runs import RUN_ID_ENV, current_run_id, new_run_id
 
-__all__ = ["gate", "report"]
+__all__ = ["gate", "report", "sweep"]
 
 # The checks of the guard sessions that started in this Nox process, in order.
 _started: list[str] = []
@@ -161,3 +161,10 @@ def report(session: nox.Session) -> None:
 def gate(session: nox.Session) -> None:
     """The run's verdict: fails on a violation, a check that could not run, or a missing one."""
     _opsguard(session, "gate", *_expect(), *_posargs_for(session, ("gate",)))
+
+
+@nox.session(python=False, default=False)
+def sweep(session: nox.Session) -> None:
+    """List the temp files of writes that did not finish (`-- --apply` moves them to the
+    quarantine); not part of a plain `nox` run."""
+    _opsguard(session, "sweep", *session.posargs)

@@ -31,6 +31,8 @@ COMMANDS: dict[str, str] = {
     "report": "render every view of the results: terminal, PR comment, summary, SARIF, JSON",
     "metrics": "write this run's results and the auto-run's telemetry as a Prometheus textfile",
     "comment": "post report.md as the one sticky PR comment (create, update, or skip)",
+    "sweep": "move the temp files of writes that did not finish into the quarantine "
+    "(dry run first)",
     "gate": "exit 0 if every expected check of this run passed, 1 on a violation, "
     "2 if a check could not run or has no result",
 }

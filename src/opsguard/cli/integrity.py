@@ -26,7 +26,7 @@ from ..integrity.fix import (
 from ..integrity.settings import INTEGRITY
 from .common import AS_OF, add_common, add_settings, output_file, run_check
 
-_FLAGS = ("threshold", "window_days", "min_records", "duplicate_scope")
+_FLAGS = ("threshold", "window_days", "min_records", "duplicate_scope", "expect")
 
 
 def register(commands: Any) -> None:

@@ -136,6 +136,8 @@ class Discovery:
     skipped: int
     unlisted: tuple[tuple[Path, str], ...] = ()
     special: tuple[tuple[Path, str], ...] = ()
+    # The skipped files whose names start with a dot (a writer's temp files among them).
+    hidden: tuple[Path, ...] = ()
 
 
 def special_kind(mode: int) -> str | None:
@@ -240,6 +242,7 @@ def discover_files(
         len(skipped),
         tuple(sorted(unlisted)),
         tuple(sorted(special.items())),
+        tuple(sorted(path for path in skipped if path.name.startswith("."))),
     )
 
 

@@ -31,8 +31,10 @@ from .files import printable
 
 __all__ = [
     "SIDECAR_SUFFIX",
+    "Orphan",
     "QuarantineEntry",
     "SweptOrphan",
+    "find_orphans",
     "quarantine_bytes",
     "quarantine_file",
     "sweep_orphans",
@@ -178,6 +180,15 @@ def _iso(clock: float) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class Orphan:
+    """A temp file left by a writer that did not finish: its size and age."""
+
+    path: Path
+    size: int
+    age_s: float
+
+
+@dataclass(frozen=True, slots=True)
 class SweptOrphan:
     """A temp file left by a killed writer, and where it was moved."""
 
@@ -185,6 +196,41 @@ class SweptOrphan:
     moved_to: Path
     size: int
     age_s: float
+
+
+def find_orphans(
+    directory: str | os.PathLike[str],
+    older_than: float,
+    quarantine: str | os.PathLike[str],
+    *,
+    now: float | None = None,
+) -> list[Orphan]:
+    """The opsguard temp files below `directory` at least `older_than` seconds old, in path
+    order; touches nothing (what `sweep_orphans` would move).
+
+    Only regular files named like opsguard's temps (`.NAME.<12 hex>.tmp`) count;
+    symlinks are not followed and the quarantine folder itself is not searched.
+    """
+    clock = time.time() if now is None else now
+    skip = Path(quarantine).resolve()
+    found: list[Orphan] = []
+    for current, dirnames, filenames in os.walk(directory):
+        if Path(current).resolve() == skip:
+            dirnames.clear()
+            continue
+        dirnames.sort()
+        for name in sorted(filenames):
+            if not TEMP_PATTERN.match(name):
+                continue
+            path = Path(current, name)
+            try:
+                info = path.lstat()
+            except FileNotFoundError:
+                continue  # its writer renamed or removed it meanwhile: not an orphan
+            age = clock - info.st_mtime
+            if stat.S_ISREG(info.st_mode) and age >= older_than:
+                found.append(Orphan(path, info.st_size, age))
+    return found
 
 
 def sweep_orphans(
@@ -198,38 +244,20 @@ def sweep_orphans(
 
     An orphan may be the only surviving copy of data whose writer died after
     writing but before renaming, so it is moved, never deleted, keeping its
-    bytes and its path below `directory`. Only regular files named like
-    opsguard's temps (`.NAME.<12 hex>.tmp`) are touched; symlinks are not
-    followed and the quarantine folder itself is never swept. The age limit
-    keeps a live writer's temp file out of the sweep.
+    bytes and its path below `directory`. Which files: `find_orphans`. The age
+    limit keeps a live writer's temp file out of the sweep.
     """
-    root = Path(directory)
-    quarantine_root = Path(quarantine)
-    clock = time.time() if now is None else now
-    skip = quarantine_root.resolve()
     swept: list[SweptOrphan] = []
-    for current, dirnames, filenames in os.walk(root):
-        if Path(current).resolve() == skip:
-            dirnames.clear()
-            continue
-        dirnames.sort()
-        for name in sorted(filenames):
-            if not TEMP_PATTERN.match(name):
-                continue
-            path = Path(current, name)
-            try:
-                info = path.lstat()
-                age = clock - info.st_mtime
-                if not stat.S_ISREG(info.st_mode) or age < older_than:
-                    continue
-                entry = quarantine_file(
-                    path,
-                    quarantine_root,
-                    kind="orphans",
-                    reason=f"temp file of a writer that did not finish (age {age:.0f} s)",
-                    base=root,
-                )
-            except FileNotFoundError:
-                continue  # its writer renamed or removed it meanwhile: not an orphan
-            swept.append(SweptOrphan(path, entry.stored, info.st_size, age))
+    for orphan in find_orphans(directory, older_than, quarantine, now=now):
+        try:
+            entry = quarantine_file(
+                orphan.path,
+                Path(quarantine),
+                kind="orphans",
+                reason=f"temp file of a writer that did not finish (age {orphan.age_s:.0f} s)",
+                base=Path(directory),
+            )
+        except FileNotFoundError:
+            continue  # its writer renamed or removed it meanwhile: not an orphan
+        swept.append(SweptOrphan(orphan.path, entry.stored, orphan.size, orphan.age_s))
     return swept

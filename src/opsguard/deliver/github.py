@@ -94,9 +94,9 @@ def write_outputs(outputs: Mapping[str, str], environ: Mapping[str, str] | None 
         return False
     chunks = []
     for name, value in outputs.items():
-        delimiter = f"opsguard_{os.urandom(8).hex()}"
+        delimiter = f"opsguard_{_token()}"
         while delimiter in value:
-            delimiter = f"opsguard_{os.urandom(8).hex()}"
+            delimiter = f"opsguard_{_token()}"
         chunks.append(f"{name}<<{delimiter}\n{value}\n{delimiter}\n")
     _append(Path(target), "".join(chunks))
     return True
@@ -121,3 +121,8 @@ def _append(path: Path, text: str) -> None:
             view = view[os.write(fd, view) :]
     finally:
         os.close(fd)
+
+
+def _token() -> str:
+    """An unguessable delimiter part (what secrets.token_hex does, without importing it)."""
+    return os.urandom(8).hex()

@@ -31,11 +31,12 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import stat
 import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from functools import partial
 from itertools import accumulate, compress
 from operator import add, and_, eq
@@ -43,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core import values
+from ..core.atomic import TEMP_PATTERN
 from ..core.config import Config
 from ..core.errors import InvalidSchemaVersion, OpsguardError
 from ..core.files import discover_files, display_path, printable
@@ -179,6 +181,7 @@ def scan_integrity(
     # Clamped to 0001-01-01: a window reaching past the calendar's start starts there.
     window_start = max(end.toordinal() - INTEGRITY.of(config).window_days + 1, 1)
     shown_root = display_path(Path(paths[0]).resolve(), cwd) if paths else "."
+    scan.orphans = _orphan_temps(discovery.hidden, config, cwd, now)
     result = scan.verdict(window_start, end, shown_root)
     special = tuple(
         Finding(
@@ -227,6 +230,8 @@ class _Scan:
         self.failed: list[_FailedRecord] = []
         # Inputs that could not be read at all: each fails the gate, whatever the rate.
         self.unreadable: list[Finding] = []
+        # Writers' temp files beside the records (`_orphan_temps`): errors once old.
+        self.orphans: list[Finding] = []
         self.reads: list[FileRead] = []
         self._files: list[str] = []
         self._fast = fast_path(settings.fields, settings.bands) if fast else None
@@ -429,6 +434,14 @@ class _Scan:
                         message,
                     )
                 )
+        missing_days = 0
+        if settings.expect == "daily":
+            for first, last in self._gaps(window_start, end.toordinal()):
+                days = last - first + 1
+                missing_days += days
+                counts["missing-day"] += days
+                findings.append(_missing_day(first, last, shown_root))
+        failed_in_window += missing_days
         records_in_window = in_window_clean + failed_in_window
         rate = failed_in_window / records_in_window if records_in_window else 0.0
 
@@ -439,6 +452,14 @@ class _Scan:
             reasons.append(
                 f"unreadable: {len(self.unreadable)} file(s) or directory(ies) could not be read "
                 "(a gate that cannot see cannot pass)"
+            )
+        old_orphans = [f for f in self.orphans if f.severity == "error"]
+        findings.extend(self.orphans)
+        if old_orphans:
+            counts["orphan-temp"] += len(old_orphans)
+            reasons.append(
+                f"orphan-temp: {len(old_orphans)} temp file(s) of writes that did not finish, "
+                f"older than {settings.orphan_temp_hours:g} h (`opsguard sweep` moves them)"
             )
         if records_in_window < max(settings.min_records, 1):
             counts["no-records"] += 1
@@ -473,8 +494,84 @@ class _Scan:
             ),
             duplicate_scope=self.index.scope,
             reasons=reasons,
+            missing_days=missing_days,
+            orphan_temps=len(self.orphans),
         )
         return _Verdict("fail" if reasons else "pass", summary, tuple(findings))
+
+    def _gaps(self, window_start: int, end: int) -> list[tuple[int, int]]:
+        """Runs of days without a record (clean or failed), from the window's start or the
+        first record, whichever is later, to `end`: a pipeline is not missing the days
+        before it began."""
+        days = set(self.clean_by_day)
+        days.update(r.day for r in self.failed if r.day is not None)
+        if not days:
+            return []
+        gaps: list[tuple[int, int]] = []
+        start: int | None = None
+        for day in range(max(window_start, min(days)), end + 1):
+            if day not in days:
+                start = day if start is None else start
+            elif start is not None:
+                gaps.append((start, day - 1))
+                start = None
+        if start is not None:
+            gaps.append((start, end))
+        return gaps
+
+
+def _missing_day(first: int, last: int, shown_root: str) -> Finding:
+    if first == last:
+        when = f"no record for {date.fromordinal(first)}"
+    else:
+        when = (
+            f"no record for {last - first + 1} days, "
+            f"{date.fromordinal(first)}..{date.fromordinal(last)}"
+        )
+    message = f"{when} (integrity.expect = daily; each day counts as a failed record)"
+    return Finding("missing-day", "error", shown_root, None, "", message)
+
+
+def _orphan_temps(
+    hidden: Sequence[Path], config: Config, cwd: Path, now: datetime | None
+) -> list[Finding]:
+    """A finding for each writer's temp file among the hidden files beside the records: an
+    error once older than `integrity.orphan_temp_hours`, a warning before (a write may be
+    in progress)."""
+    limit = INTEGRITY.of(config).orphan_temp_hours * 3600
+    clock = (now or datetime.now(UTC)).timestamp()
+    findings: list[Finding] = []
+    for path in hidden:
+        if not TEMP_PATTERN.match(path.name):
+            continue
+        try:
+            info = path.lstat()
+        except OSError:
+            continue  # gone since the listing: the write finished or was swept
+        if not stat.S_ISREG(info.st_mode):
+            continue
+        age = max(clock - info.st_mtime, 0.0)
+        old = age >= limit
+        message = f"temp file of a write that did not finish, {_hours(age)} old" + (
+            "; the record it carried may be lost (`opsguard sweep` moves it to the quarantine)"
+            if old
+            else f"; a failure once {_hours(limit)} old (a write may be in progress)"
+        )
+        findings.append(
+            Finding(
+                "orphan-temp",
+                "error" if old else "warning",
+                display_path(path, cwd),
+                None,
+                "",
+                message,
+            )
+        )
+    return findings
+
+
+def _hours(seconds: float) -> str:
+    return f"{seconds / 3600:.1f} h" if seconds >= 360 else f"{seconds:.0f} s"
 
 
 @dataclass(frozen=True, slots=True)

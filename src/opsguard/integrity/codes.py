@@ -23,4 +23,9 @@ INTEGRITY_CODES: dict[str, str] = {
     "counts (orjson keeps the last), so the record can hide a value.",
     "special-file": "A FIFO, socket or device in a records directory: never opened, not checked.",
     "no-records": "The window holds fewer records than min_records, so nothing can be gated.",
+    "missing-day": 'With integrity.expect = "daily", a day of the window (from the first '
+    "record on) has no record; each such day counts as a failed record.",
+    "orphan-temp": "A writer's temporary file (.NAME.<hex>.tmp) beside the records: a write "
+    "that did not finish. A warning while young, a failure after integrity.orphan_temp_hours; "
+    "`opsguard sweep` moves it to the quarantine.",
 }

@@ -24,7 +24,10 @@ from .bands import DEFAULT_BANDS, Band, BandTable
 from .codes import INTEGRITY_CODES
 from .duplicates import DUPLICATE_SCOPES, DuplicateScope
 
-__all__ = ["INTEGRITY", "Fields", "IntegrityConfig"]
+__all__ = ["EXPECT", "INTEGRITY", "Fields", "IntegrityConfig"]
+
+# The cadence records are expected at: "off" (none), or "daily" (one record a day).
+EXPECT = ("off", "daily")
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +47,10 @@ class IntegrityConfig:
     min_records: int = 1
     duplicate_scope: DuplicateScope = "version"
     zero_tolerance: tuple[str, ...] = ("band-mismatch", "duplicate", "duplicate-key")
+    # "daily": every day of the window (from the first record on) must have a record.
+    expect: str = "off"
+    # A writer's temp file older than this is a crashed write and fails the gate.
+    orphan_temp_hours: float = 1.0
     fields: Fields = field(default_factory=Fields)
     bands: BandTable = DEFAULT_BANDS
 
@@ -108,6 +115,8 @@ def _build(values: Values) -> IntegrityConfig:
         min_records=values["integrity.min_records"],
         duplicate_scope=cast(DuplicateScope, values["integrity.duplicate_scope"]),
         zero_tolerance=values["integrity.zero_tolerance"],
+        expect=values["integrity.expect"],
+        orphan_temp_hours=values["integrity.orphan_temp_hours"],
         fields=fields,
         bands=bands,
     )
@@ -164,6 +173,19 @@ INTEGRITY: SectionSpec[IntegrityConfig] = SectionSpec(
             Words(tuple(INTEGRITY_CODES), what="finding code"),
             list(_DEFAULT.zero_tolerance),
             "codes that fail the gate on one finding, whatever the rate",
+        ),
+        Setting(
+            "integrity.expect",
+            Choice(EXPECT),
+            _DEFAULT.expect,
+            "daily: each day of the window without a record is a missing-day failure",
+            flag="--expect-records",
+        ),
+        Setting(
+            "integrity.orphan_temp_hours",
+            Number(0, 24 * 365),
+            _DEFAULT.orphan_temp_hours,
+            "a writer's temp file older than N hours fails the gate (younger: a warning)",
         ),
     ),
     _build,

@@ -57,6 +57,11 @@ class IntegritySummary(Summary):
     skipped_files: int = 0
     # FIFOs, sockets and devices found in the record directories: never opened.
     special_files: int = 0
+    # Days of the window without a record (integrity.expect = "daily"); each is also
+    # counted in failed_records and records_in_window.
+    missing_days: int = 0
+    # Writers' temp files beside the records (crashed writes), young and old.
+    orphan_temps: int = 0
 
 
 def key_figure(summary: IntegritySummary) -> str:
