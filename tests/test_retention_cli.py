@@ -391,7 +391,8 @@ def test_the_repository_demo_lists_pruned_and_kept_without_deleting(
 ) -> None:
     sample = repo / "fixtures" / "sample"
     before = _state(sample)
-    proc = opsguard(["--results-dir", str(tmp_path), "--json", str(tmp_path / "out.json")], repo)
+    args = ["--results-dir", str(tmp_path), "--json", str(tmp_path / "out.json")]
+    proc = opsguard([*args, "--max-findings", "100"], repo)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert _state(sample) == before
     summary = load_json(tmp_path / "out.json")["summary"]
@@ -411,6 +412,18 @@ def test_the_repository_demo_lists_pruned_and_kept_without_deleting(
     assert "would-delete fixtures/sample/telemetry/pipeline-20250714T0600Z.log" in out
     assert "pipeline-20250721T0600Z.log" not in out
     assert "records" not in out
+
+
+def test_the_listing_is_bounded_and_says_how_many_more(repo: Path, tmp_path: Path) -> None:
+    """35 candidates, 20 lines by default (--max-findings): the rest is a count."""
+    proc = opsguard(["--results-dir", str(tmp_path)], repo)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    listed = [line for line in proc.stdout.splitlines() if "would-delete" in line]
+    assert len(listed) == 20
+    assert (
+        "  ... and 15 more (--max-findings N shows more; --plan-out FILE lists them all)"
+        in proc.stdout.splitlines()
+    )
 
 
 def test_the_repository_demo_applied_to_a_copy_deletes_exactly_the_candidates(

@@ -95,7 +95,9 @@ def _check(config: Config, args: argparse.Namespace) -> CheckResult:
         write_plan(report, args.plan_out)
     if args.log is not None:
         write_log(report, args.log)
-    listing = describe(report.roots, report.mode, report.now, verbose=args.verbose)
+    listing = describe(
+        report.roots, report.mode, report.now, verbose=args.verbose, limit=args.max_findings
+    )
     sys.stdout.write("\n".join(listing) + "\n\n")
     if args.plan_out is not None:
         sys.stdout.write(f"plan written to {printable(str(args.plan_out))}\n\n")

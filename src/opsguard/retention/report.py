@@ -245,11 +245,19 @@ def _reasons(errors: list[Finding]) -> list[str]:
 
 
 def describe(
-    roots: tuple[RootReport, ...], mode: str, now: datetime, *, verbose: bool = False
+    roots: tuple[RootReport, ...],
+    mode: str,
+    now: datetime,
+    *,
+    verbose: bool = False,
+    limit: int | None = None,
 ) -> list[str]:
     """The listing the command prints: each candidate (path, age, size, rule) and root totals.
 
     With `verbose`, skipped files too, and kept files when the run recorded them.
+    With `limit`, at most that many file lines per root, then how many more: a
+    root of 100,000 old files is a count, not 100,000 lines (the plan and the
+    log hold every one).
     """
     heading = "dry-run (nothing is deleted; --apply deletes)" if mode == "dry-run" else "apply"
     out = [f"retention {heading} at {iso(now)}: a file goes when its age > days x 86400 s"]
@@ -266,9 +274,17 @@ def describe(
                 else "  cap exceeded: nothing was deleted in this root (review a dry-run, then "
                 "--force)"
             )
+        listed, hidden = len(out), 0
         for line in root.lines():
             decision = line.decision
             if decision.action != "delete" and not verbose:
+                continue
+            if limit is not None and len(out) - listed >= limit:
+                if not verbose:
+                    # Every candidate is one line: the rest is a count, not a walk.
+                    hidden = figures.candidates - limit
+                    break
+                hidden += 1
                 continue
             age = "age -" if decision.age_ns is None else _age(decision.age_ns)
             rule = root.rule(decision) if decision.action == "delete" else line.reason
@@ -278,6 +294,12 @@ def describe(
             out.append(
                 f"  {line.action:<12} {root.join(decision.rel)}  {age}  "
                 f"{human_bytes(decision.size)}  [{rule}]{extra}"
+            )
+        if hidden:
+            out.append(
+                f"  ... and {hidden} more (--max-findings N shows more; "
+                + ("--plan-out FILE" if mode == "dry-run" else "--log FILE")
+                + " lists them all)"
             )
         verb = "removed" if mode == "apply" else "would-remove"
         out.extend(f"  {verb:<12} {root.join(rel)}/  [left empty]" for rel in root.dirs_removed)
