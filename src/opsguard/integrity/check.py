@@ -1,8 +1,10 @@
 """The integrity gate: valid records, no duplicates, bands that match scores.
 
 One pass over the records (files in sorted path order) validates each record
-and feeds the duplicate guard; verdicts wait until the pass is over, because
-the window ends at the newest record date, known only then.
+and feeds the duplicate index; verdicts wait until the pass is over, because
+the window ends at the newest record date, known only then. JSONL blocks go
+through the fast path first (`integrity.fastpath`, `_Scan.settle`); the
+result is the same as the exact path's alone (`exact=True`).
 
 Rules (documented in docs/integrity.md):
 
@@ -22,6 +24,10 @@ Rules (documented in docs/integrity.md):
   window has a zero-tolerance code (default: band-mismatch, duplicate,
   duplicate-key), or when any input could not be read (`unreadable`: a guard
   that cannot see cannot pass, whatever the rate).
+- With `integrity.expect = "daily"`, each day of the window (from the first
+  record on) without a record is a `missing-day` and counts as a failed record.
+- A writer's temp file beside the records is an `orphan-temp`: a warning
+  while young, a failure once older than `integrity.orphan_temp_hours`.
 - Special files (FIFOs, sockets, devices) in a directory are never opened:
   each is a `special-file` warning. docs/input-rules.md has the rule for
   every condition of the input.
