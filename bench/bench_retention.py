@@ -162,7 +162,10 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="opsguard-bench-", dir=args.dir) as scratch:
         base = Path(scratch)
-        config = load_config(cwd=base, environ={}, overrides={"retention.max_delete": args.files})
+        # A config file of its own: the bench must not pick one up from $TMPDIR's parents,
+        # nor warn that it found none.
+        (base / "opsguard.toml").write_text(f"[retention]\nmax_delete = {args.files}\n")
+        config = load_config(cwd=base, environ={})
         master = base / "master"
         started = time.perf_counter()
         old = generate(master, args.files, time.time())
