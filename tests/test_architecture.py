@@ -12,8 +12,13 @@
 from __future__ import annotations
 
 import ast
+import importlib
+import inspect
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -152,3 +157,44 @@ def test_a_check_is_named_only_in_its_package_the_catalog_and_its_command() -> N
             offenders.setdefault(name, []).append(text)
     assert offenders == {}
     assert set(CHECKS) <= set(owner)
+
+
+def test_every_lazy_reference_in_the_catalog_resolves_to_what_it_names() -> None:
+    from opsguard.core.summary import Summary
+
+    def function(ref: str) -> Any:
+        module, _, name = ref.partition(":")
+        found = getattr(importlib.import_module(module), name)
+        assert callable(found), ref
+        return found
+
+    for spec in CHECKS.values():
+        assert issubclass(spec.summary, Summary), spec.name
+        # The key figure and the metrics read this check's summary type.
+        for ref in (spec.figure_ref, spec.metrics_ref):
+            if ref is not None:
+                (parameter,) = inspect.signature(function(ref)).parameters.values()
+                assert parameter.annotation == spec.summary.__name__, (spec.name, ref)
+        (config, options) = inspect.signature(function(spec.runner)).parameters
+        assert (config, options) == ("config", "options"), spec.name
+
+
+def test_listing_checks_loads_no_engine_summary_or_metrics() -> None:
+    # `opsguard gate` and `--version` pay only for the settings, never for a check's code.
+    loaded = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, opsguard.cli.gate; print(' '.join(sorted(sys.modules)))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    heavy = {
+        f"opsguard.{guard}.{part}"
+        for guard in GUARD_PACKAGES
+        for part in ("check", "summary", "metrics")
+    }
+    assert heavy & set(loaded) == set()
+    assert "opsguard.deliver.autorun" not in loaded

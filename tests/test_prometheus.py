@@ -22,6 +22,7 @@ from opsguard.core.metrics import Sample, by_label, sample
 from opsguard.core.result import CheckResult
 from opsguard.core.runs import RunOptions
 from opsguard.fault.summary import FaultSummary, NegativeControl
+from opsguard.integrity.summary import IntegritySummary
 from opsguard.report.prometheus import LAST_SUCCESS, build_info, check_samples, render
 from opsguard.retention.metrics import root_names
 from opsguard.retention.summary import RetentionSummary, RootSummary
@@ -130,7 +131,7 @@ def test_a_failing_result_has_figures_but_no_last_success(repo: Path) -> None:
     assert metrics["opsguard_check_status"][(("check", "integrity"), ("status", "fail"))] == 1.0
     assert LAST_SUCCESS not in metrics  # the delivery carries the previous one over
     summary = CHECKS["integrity"].summary_of(result)
-    assert summary is not None
+    assert isinstance(summary, IntegritySummary)
     assert metrics["opsguard_integrity_failure_ratio"] == {(): summary.failure_rate}
     assert metrics["opsguard_integrity_band_mismatches"] == {(): summary.counts["band-mismatch"]}
     findings = metrics["opsguard_integrity_findings"]
@@ -186,7 +187,7 @@ def test_each_guard_samples_follow_the_naming_rules(
         spec = CHECKS[result.check]
         summary = spec.summary_of(result)
         assert summary is not None
-        for item in spec.metrics(summary) if spec.metrics else ():
+        for item in spec.samples(summary):
             assert item.name.startswith("opsguard_")
             unit = item.name.rsplit("_", 1)[-1]
             if "timestamp" in item.name or "duration" in item.name or "age" in item.name:
@@ -214,7 +215,7 @@ def test_retention_roots_are_named_not_pathed_and_unique() -> None:
     roots = [_root("/srv/a/telemetry"), _root("b/telemetry"), _root("data/quarantine"), _root(".")]
     assert root_names(roots) == ["telemetry", "telemetry-2", "quarantine", "."]
 
-    samples = CHECKS["retention"].metrics(_retention(roots))  # type: ignore[misc]
+    samples = CHECKS["retention"].samples(_retention(roots))
     metrics = parse(render(samples))
     assert set(metrics["opsguard_retention_deleted_files"]) == {
         (("root", name),) for name in ("telemetry", "telemetry-2", "quarantine", ".")
@@ -223,7 +224,7 @@ def test_retention_roots_are_named_not_pathed_and_unique() -> None:
 
 def test_retention_oldest_file_timestamp_is_the_clock_minus_the_age() -> None:
     summary = _retention([_root("t", age=86_400.0), _root("q", age=None)])
-    metrics = parse(render(CHECKS["retention"].metrics(summary)))  # type: ignore[misc]
+    metrics = parse(render(CHECKS["retention"].samples(summary)))
 
     clock = 1_755_216_000.0  # 2025-08-15T00:00:00Z
     assert metrics["opsguard_retention_oldest_kept_file_timestamp_seconds"] == {
@@ -235,7 +236,7 @@ def test_retention_oldest_file_timestamp_is_the_clock_minus_the_age() -> None:
 
 def test_a_retention_clock_that_does_not_parse_drops_only_the_timestamp() -> None:
     summary = _retention([_root("t")], now="not a time")
-    metrics = parse(render(CHECKS["retention"].metrics(summary)))  # type: ignore[misc]
+    metrics = parse(render(CHECKS["retention"].samples(summary)))
     assert "opsguard_retention_oldest_kept_file_timestamp_seconds" not in metrics
     assert "opsguard_retention_oldest_kept_file_age_seconds" in metrics
 

@@ -18,8 +18,9 @@ import sys
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from .core.config import (
     CORE_SETTINGS,
@@ -32,29 +33,21 @@ from .core.config import (
     source_line,
 )
 from .core.errors import OpsguardError
-from .core.metrics import Sample
 from .core.result import COMMON_CODES, COULD_NOT_RUN, CheckResult
 from .core.runs import RunOptions
-from .core.summary import Summary
-from .deliver.autorun import AutorunConfig, autorun_section
+from .deliver.autorun_settings import AutorunConfig, autorun_section
 from .fault import codes as fault_codes
-from .fault import metrics as fault_metrics
-from .fault import summary as fault_summary
 from .fault.settings import FAULT as FAULT_SETTINGS
 from .integrity import codes as integrity_codes
-from .integrity import metrics as integrity_metrics
-from .integrity import summary as integrity_summary
 from .integrity.settings import INTEGRITY as INTEGRITY_SETTINGS
 from .privacy import codes as privacy_codes
-from .privacy import metrics as privacy_metrics
-from .privacy import summary as privacy_summary
 from .privacy.settings import PRIVACY as PRIVACY_SETTINGS
 from .retention import codes as retention_codes
-from .retention import metrics as retention_metrics
-from .retention import summary as retention_summary
 from .retention.settings import RETENTION as RETENTION_SETTINGS
 
 if TYPE_CHECKING:
+    from .core.metrics import Sample
+    from .core.summary import Summary
     from .fault.payloads import RecordShape
 
 __all__ = [
@@ -78,46 +71,69 @@ __all__ = [
 ]
 
 
-S = TypeVar("S", bound=Summary)
+@cache
+def _resolve(ref: str) -> Any:
+    """`MODULE:ATTRIBUTE`, imported on first use."""
+    module, _, attribute = ref.partition(":")
+    return getattr(importlib.import_module(module), attribute)
 
 
 @dataclass(frozen=True, slots=True)
-class CheckSpec(Generic[S]):
+class CheckSpec:
     """One check: its result name, codes with help, key figure, outputs, how it runs.
 
-    `runner` is `MODULE:FUNCTION`, `function(config, options) -> CheckResult`,
-    imported only when the check runs (so that listing checks loads no engine);
-    `command` is the `opsguard` command line that runs it on its own.
+    The engine, the summary type, the key figure and the metrics are named as
+    `MODULE:ATTRIBUTE` and imported when first used, so that listing checks
+    (`opsguard gate`, `--version`, `--help`) loads none of them.
+    `runner` is `function(config, options) -> CheckResult`; `command` is the
+    `opsguard` command line that runs the check on its own.
     """
 
     name: str
     codes: Mapping[str, str]
-    summary: type[S]
-    figure: Callable[[S], str]
+    summary_ref: str
+    figure_ref: str
     runner: str
     command: tuple[str, ...]
     # Step outputs (`$GITHUB_OUTPUT` name -> summary attribute) this check contributes.
     outputs: Mapping[str, str] = field(default_factory=dict)
-    # Its own Prometheus samples, from its summary (`opsguard.report.prometheus` renders them).
-    metrics: Callable[[S], Sequence[Sample]] | None = None
+    # Its own Prometheus samples, `function(summary) -> Sequence[Sample]`
+    # (`opsguard.report.prometheus` renders them).
+    metrics_ref: str | None = None
 
-    def summary_of(self, result: CheckResult) -> S | None:
+    @property
+    def summary(self) -> type[Summary]:
+        """The check's typed summary."""
+        summary: type[Summary] = _resolve(self.summary_ref)
+        return summary
+
+    def summary_of(self, result: CheckResult) -> Summary | None:
         """The result's summary as this check's type (None when it does not fit: a result of
         another opsguard version, or an `error` result)."""
         summary = result.summary
-        if isinstance(summary, self.summary):
+        kind = self.summary
+        if isinstance(summary, kind):
             return summary
         try:
-            return self.summary.from_dict(summary)
+            return kind.from_dict(summary)
         except (KeyError, TypeError, ValueError):
             return None
 
+    def figure(self, summary: Summary) -> str:
+        """The key figure of one of this check's summaries."""
+        figure: str = _resolve(self.figure_ref)(summary)
+        return figure
+
+    def samples(self, summary: Summary) -> Sequence[Sample]:
+        """This check's own Prometheus samples from its summary (none when it has no metrics)."""
+        if self.metrics_ref is None:
+            return ()
+        samples: Sequence[Sample] = _resolve(self.metrics_ref)(summary)
+        return samples
+
     def run(self, config: Config, options: RunOptions) -> CheckResult:
         """Run the check as a whole run does: its configured inputs and settings."""
-        module, _, function = self.runner.partition(":")
-        run: Callable[[Config, RunOptions], CheckResult] = getattr(
-            importlib.import_module(module), function
-        )
+        run: Callable[[Config, RunOptions], CheckResult] = _resolve(self.runner)
         return run(config, options)
 
 
@@ -126,7 +142,7 @@ class GuardSpec:
     """One guard: what a user selects, the checks it writes (in run order), its command."""
 
     name: str
-    checks: tuple[CheckSpec[Any], ...]
+    checks: tuple[CheckSpec, ...]
     # Its `opsguard` subcommand (a module in `cli/`) and that command's one-line help.
     command: str
     help: str
@@ -137,51 +153,51 @@ class GuardSpec:
 INTEGRITY = CheckSpec(
     "integrity",
     integrity_codes.INTEGRITY_CODES,
-    integrity_summary.IntegritySummary,
-    integrity_summary.key_figure,
+    "opsguard.integrity.summary:IntegritySummary",
+    "opsguard.integrity.summary:key_figure",
     "opsguard.integrity.check:run_configured",
     ("integrity",),
     {"integrity-failure-rate": "failure_rate"},
-    integrity_metrics.samples,
+    "opsguard.integrity.metrics:samples",
 )
 PRIVACY_SELF_TEST = CheckSpec(
     "privacy-self-test",
     privacy_codes.PRIVACY_SELF_TEST_CODES,
-    privacy_summary.SelfTestSummary,
-    privacy_summary.self_test_key_figure,
+    "opsguard.privacy.summary:SelfTestSummary",
+    "opsguard.privacy.summary:self_test_key_figure",
     "opsguard.privacy.check:run_self_test_configured",
     ("privacy", "--self-test"),
 )
 PRIVACY = CheckSpec(
     "privacy",
     privacy_codes.PRIVACY_CODES,
-    privacy_summary.PrivacySummary,
-    privacy_summary.key_figure,
+    "opsguard.privacy.summary:PrivacySummary",
+    "opsguard.privacy.summary:key_figure",
     "opsguard.privacy.check:run_configured",
     ("privacy",),
     {"privacy-violations": "violations"},
-    privacy_metrics.samples,
+    "opsguard.privacy.metrics:samples",
 )
 RETENTION = CheckSpec(
     "retention",
     retention_codes.RETENTION_CODES,
-    retention_summary.RetentionSummary,
-    retention_summary.key_figure,
+    "opsguard.retention.summary:RetentionSummary",
+    "opsguard.retention.summary:key_figure",
     "opsguard.retention.check:run_configured",
     ("retention",),
     {"retention-candidates": "candidates"},
-    retention_metrics.samples,
+    "opsguard.retention.metrics:samples",
 )
 FAULT = CheckSpec(
     "atomic-write-fault",
     fault_codes.FAULT_CODES,
-    fault_summary.FaultSummary,
-    fault_summary.key_figure,
+    "opsguard.fault.summary:FaultSummary",
+    "opsguard.fault.summary:key_figure",
     # In the catalog, not in `fault/`: the json payload's records take the integrity
     # settings' field names and band table, and a guard package imports only `core`.
     "opsguard.catalog:run_fault",
     ("fault",),
-    metrics=fault_metrics.samples,
+    metrics_ref="opsguard.fault.metrics:samples",
 )
 
 # In run order: the default `nox` run, `opsguard run` and every view list them so.
@@ -227,7 +243,7 @@ CHECK_ORDER: tuple[str, ...] = (
     "retention",
     "atomic-write-fault",
 )
-CHECKS: Mapping[str, CheckSpec[Any]] = {
+CHECKS: Mapping[str, CheckSpec] = {
     check.name: check for guard in GUARDS.values() for check in guard.checks
 }
 _ALIASES = {alias: guard.name for guard in GUARDS.values() for alias in guard.aliases}
@@ -304,7 +320,7 @@ def run_fault(config: Config, options: RunOptions) -> CheckResult:
     return run_configured(config, options, records=fault_records(config))
 
 
-def check_spec(name: str) -> CheckSpec[Any] | None:
+def check_spec(name: str) -> CheckSpec | None:
     """The spec of a check by its result name (None for a check this version does not know)."""
     return CHECKS.get(name)
 

@@ -72,11 +72,15 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"opsguard {__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    chosen = next((arg for arg in argv if not arg.startswith("-")), None)
+    position, chosen = next(
+        ((i, arg) for i, arg in enumerate(argv) if not arg.startswith("-")), (len(argv), None)
+    )
+    # A known command after no top-level --help needs no other: each parser costs start-up.
+    alone = chosen in COMMANDS and not {"-h", "--help"} & set(argv[:position])
     for name, summary in COMMANDS.items():
         if name == chosen:
             importlib.import_module(f"{__name__}.{name}").register(subparsers)
-        else:  # listed for --help and for argparse's choices, never parsed
+        elif not alone:  # listed for --help and for argparse's choices, never parsed
             subparsers.add_parser(name, help=summary)
     return parser
 

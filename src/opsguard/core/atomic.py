@@ -35,7 +35,6 @@ import io
 import operator
 import os
 import re
-import secrets
 import stat
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -336,7 +335,9 @@ def _write_bytes(fd: int, payload: bytes) -> None:
 
 def _create_temp(target: Path) -> tuple[Path, int]:
     """Create the temp file beside `target`, with the target's permission bits if it exists."""
-    temp = target.parent / f".{_short(target.name)}.{secrets.token_hex(6)}{TEMP_SUFFIX}"
+    # os.urandom is what `secrets.token_hex` reads; `secrets` would add hmac and hashlib
+    # to the start-up of every command that writes.
+    temp = target.parent / f".{_short(target.name)}.{os.urandom(6).hex()}{TEMP_SUFFIX}"
     try:
         # Permission bits only: setuid/setgid must not carry over to a file we now own.
         mode: int | None = os.stat(target).st_mode & 0o777

@@ -33,9 +33,9 @@ from typing import Any
 
 import orjson
 
-from ..core.config import Choice, SectionSpec, Setting, Text, Values, Words
 from ..core.files import BOM, discover_files, printable
 from ..core.metrics import Sample, sample
+from .autorun_settings import DURATION_UNITS, AutorunConfig, autorun_section
 
 __all__ = [
     "AUTORUN_SUFFIXES",
@@ -55,93 +55,6 @@ __all__ = [
 AUTORUN_SUFFIXES = (".jsonl", ".json")
 LAST_SUCCESS = "opsguard_autorun_last_success_timestamp_seconds"
 LAST_SUCCESS_HELP = "When the pipeline's auto-run last succeeded, as a Unix time (0: never seen)."
-_UNITS = {"ms": 0.001, "s": 1.0}
-_DAY = 86_400.0
-
-
-@dataclass(frozen=True, slots=True)
-class AutorunConfig:
-    """Which telemetry events are auto-runs, and where their figures are."""
-
-    event: str = "auto_run"
-    event_field: str = "event"
-    time_field: str = "ts"
-    status_field: str = "status"
-    ok_statuses: tuple[str, ...] = ("ok",)
-    duration_field: str = "duration_ms"
-    duration_unit: str = "ms"
-    records_field: str = "records_written"
-    # Failures are counted over the integrity window (`integrity.window_days`).
-    window_days: int = 14
-
-    @property
-    def window_s(self) -> float:
-        return self.window_days * _DAY
-
-
-def autorun_section(window_key: str) -> SectionSpec[AutorunConfig]:
-    """The `autorun` settings; the failure window is the setting `window_key` (in days)."""
-    default = AutorunConfig()
-
-    def build(values: Values) -> AutorunConfig:
-        return AutorunConfig(
-            event=values["autorun.event"],
-            event_field=values["autorun.event_field"],
-            time_field=values["autorun.time_field"],
-            status_field=values["autorun.status_field"],
-            ok_statuses=values["autorun.ok_statuses"],
-            duration_field=values["autorun.duration_field"],
-            duration_unit=values["autorun.duration_unit"],
-            records_field=values["autorun.records_field"],
-            window_days=values[window_key],
-        )
-
-    return SectionSpec(
-        "autorun",
-        (
-            Setting("autorun.event", Text(), default.event, "the auto-run's telemetry event name"),
-            Setting(
-                "autorun.event_field",
-                Text(),
-                default.event_field,
-                "the event's field that holds its name",
-            ),
-            Setting(
-                "autorun.time_field",
-                Text(),
-                default.time_field,
-                "the event's time (ISO 8601 with a zone, or Unix seconds)",
-            ),
-            Setting(
-                "autorun.status_field", Text(), default.status_field, "the event's outcome field"
-            ),
-            Setting(
-                "autorun.ok_statuses",
-                Words(what="outcome"),
-                list(default.ok_statuses),
-                "outcomes that mean success (any other is a failure)",
-            ),
-            Setting(
-                "autorun.duration_field",
-                Text(),
-                default.duration_field,
-                "the event's run duration",
-            ),
-            Setting(
-                "autorun.duration_unit",
-                Choice(tuple(_UNITS)),
-                default.duration_unit,
-                "the duration field's unit",
-            ),
-            Setting(
-                "autorun.records_field",
-                Text(),
-                default.records_field,
-                "the event's count of records written",
-            ),
-        ),
-        build,
-    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,7 +125,7 @@ def _event(item: dict[str, Any], config: AutorunConfig) -> AutorunEvent | None:
     duration = item.get(config.duration_field)
     duration_s = None
     if isinstance(duration, int | float) and not isinstance(duration, bool):
-        seconds = float(duration) * _UNITS[config.duration_unit]
+        seconds = float(duration) * DURATION_UNITS[config.duration_unit]
         duration_s = seconds if math.isfinite(seconds) and seconds >= 0 else None
     records = item.get(config.records_field)
     if not isinstance(records, int) or isinstance(records, bool) or records < 0:

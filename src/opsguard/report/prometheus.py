@@ -63,11 +63,11 @@ def check_samples(results: Sequence[CheckResult], last_run: Mapping[str, float])
         out += _shared(result, check, last_run.get(result.check))
     for result in results:
         spec = check_spec(result.check)
-        if spec is None or spec.metrics is None or result.status == "error":
+        if spec is None or result.status == "error":
             continue
         summary = spec.summary_of(result)
         if summary is not None:
-            out += spec.metrics(summary)
+            out += spec.samples(summary)
     return out
 
 
