@@ -1,9 +1,10 @@
-"""The pipeline's auto-run, seen through its telemetry events: settings, figures, samples.
+"""The pipeline's auto-run, seen through its telemetry events: figures and samples.
 
 The nightly auto-run logs one event per run, e.g.
 `{"ts": "2025-08-01T06:00:03Z", "event": "auto_run", "status": "ok",
 "duration_ms": 1834, "records_written": 1}`. Which event and which fields
-are settings (`[tool.opsguard.autorun]`, defaults: that shape); from the
+are settings (`[tool.opsguard.autorun]`, defaults: that shape, in
+`autorun_settings`); from the
 events this module derives the figures operators alert on — the last
 success, the last run's duration and records, and the failures over the
 integrity window — and the samples that export them.
