@@ -115,13 +115,9 @@ def generate_lines(size_bytes: int, *, leak_rate: float = 0.01, seed: int = 7) -
         yield line
 
 
-def write_telemetry(path: Path, size_mb: float, *, leak_rate: float, seed: int) -> int:
-    lines = 0
+def write_telemetry(path: Path, size_mb: float, *, leak_rate: float, seed: int) -> None:
     with atomic_open(path, durable=False) as out:
-        for line in generate_lines(int(size_mb * 1e6), leak_rate=leak_rate, seed=seed):
-            out.write(line)
-            lines += 1
-    return lines
+        out.writelines(generate_lines(int(size_mb * 1e6), leak_rate=leak_rate, seed=seed))
 
 
 def _opsguard() -> list[str]:

@@ -41,6 +41,7 @@ from pathlib import Path
 from opsguard import load_config
 from opsguard.core.config import Config
 from opsguard.retention.check import check_retention
+from opsguard.retention.scan import DIR_FLAGS
 from opsguard.retention.settings import RetentionRoot
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -76,16 +77,13 @@ def generate(root: Path, files: int, now: float, seed: int = 1) -> int:
     return old
 
 
-def find(root: Path, action: str) -> tuple[float, int]:
-    """Run find; (seconds, files printed or deleted)."""
-    args = [FIND, str(root), "-type", "f", "-mmin", f"+{MINUTES}", action]
-    before = count_files(root) if action == "-delete" else 0
+def find_delete(root: Path) -> tuple[float, int]:
+    """Run `find -delete`; (seconds, files deleted)."""
+    before = count_files(root)
     started = time.perf_counter()
-    proc = subprocess.run(args, stdout=subprocess.PIPE, check=True)
+    subprocess.run([FIND, str(root), "-type", "f", "-mmin", f"+{MINUTES}", "-delete"], check=True)
     elapsed = time.perf_counter() - started
-    if action == "-delete":
-        return elapsed, before - count_files(root)
-    return elapsed, proc.stdout.count(b"\n")
+    return elapsed, before - count_files(root)
 
 
 def find_command(root: Path, now: float) -> list[str]:
@@ -115,14 +113,13 @@ def ours(root: Path, config: Config, cwd: Path, *, apply: bool) -> tuple[float, 
 
 def python_floor(root: Path) -> tuple[float, int]:
     """listdir + lstat of every entry, fd-relative, and nothing else: CPython's floor."""
-    flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 
     def walk(fd: int) -> int:
         seen = 0
         for name in os.listdir(fd):
             info = os.lstat(name, dir_fd=fd)
             if info.st_mode & 0o170000 == 0o040000:
-                child = os.open(name, flags, dir_fd=fd)
+                child = os.open(name, DIR_FLAGS, dir_fd=fd)
                 try:
                     seen += walk(child)
                 finally:
@@ -132,7 +129,7 @@ def python_floor(root: Path) -> tuple[float, int]:
         return seen
 
     started = time.perf_counter()
-    fd = os.open(root, flags)
+    fd = os.open(root, DIR_FLAGS)
     try:
         seen = walk(fd)
     finally:
@@ -199,7 +196,7 @@ def main() -> None:
             mine, theirs = copy(master, base / "ours"), copy(master, base / "find")
             jobs: list[tuple[list[float], Callable[[], tuple[float, int]]]] = [
                 (ours_wet, partial(ours, mine, config, base, apply=True)),
-                (find_wet, partial(find, theirs, "-delete")),
+                (find_wet, partial(find_delete, theirs)),
             ]
             for samples, job in jobs if index % 2 == 0 else reversed(jobs):
                 os.sync()

@@ -4,11 +4,27 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+SAMPLE = Path(__file__).resolve().parent.parent / "fixtures" / "sample"
+# The paths of a project made by `sample_project`, as its opsguard.toml names them.
+SAMPLE_PATHS = (
+    '[paths]\nrecords = ["records"]\ntelemetry = ["telemetry"]\nquarantine = "quarantine"\n'
+)
+
+
+def sample_project(root: Path) -> Path:
+    """`root` as a project: the clean sample records and telemetry, a quarantine, opsguard.toml."""
+    shutil.copytree(SAMPLE / "records", root / "records")
+    shutil.copytree(SAMPLE / "telemetry", root / "telemetry")
+    (root / "quarantine").mkdir()
+    (root / "opsguard.toml").write_text(SAMPLE_PATHS, encoding="utf-8")
+    return root
 
 
 def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:

@@ -203,18 +203,25 @@ def test_a_name_that_is_not_utf8_can_be_written(tmp_path: Path) -> None:
     assert target.read_bytes() == DATA
 
 
-def test_a_long_multibyte_name_is_cut_on_a_character_boundary(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    target = tmp_path / ("é" * 127)  # 254 bytes: fits, but its temp name must be cut
-    temps: list[str] = []
+@pytest.fixture
+def temps(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names `os.open` is called with, in order (a temp name is the first)."""
+    names: list[str] = []
     real_open = os.open
 
     def recording_open(path: Any, flags: int, *args: Any, **kwargs: Any) -> int:
-        temps.append(Path(path).name)
+        names.append(Path(path).name)
         return real_open(path, flags, *args, **kwargs)
 
     monkeypatch.setattr(os, "open", recording_open)
+    return names
+
+
+def test_a_long_multibyte_name_is_cut_on_a_character_boundary(
+    tmp_path: Path, temps: list[str]
+) -> None:
+    target = tmp_path / ("é" * 127)  # 254 bytes: fits, but its temp name must be cut
+
     atomic_write(target, DATA)
 
     assert target.read_bytes() == DATA
@@ -226,18 +233,10 @@ def test_a_long_multibyte_name_is_cut_on_a_character_boundary(
 
 
 def test_a_name_at_the_limit_is_kept_whole_in_its_temp_name(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, temps: list[str]
 ) -> None:
     # 237 bytes, one of them not UTF-8: the longest name a temp name holds without a cut.
     name = "\udce9" + "a" * 236
-    temps: list[str] = []
-    real_open = os.open
-
-    def recording_open(path: Any, flags: int, *args: Any, **kwargs: Any) -> int:
-        temps.append(Path(path).name)
-        return real_open(path, flags, *args, **kwargs)
-
-    monkeypatch.setattr(os, "open", recording_open)
     atomic_write(tmp_path / name, DATA)
 
     match = TEMP_PATTERN.match(temps[0])

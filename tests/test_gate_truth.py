@@ -17,20 +17,13 @@ import time
 from pathlib import Path
 
 import pytest
-from support import clean_env, load_json, run_nox, run_opsguard
-
-RECORDS = '[paths]\nrecords = ["records"]\ntelemetry = ["telemetry"]\nquarantine = "quarantine"\n'
+from support import SAMPLE_PATHS, clean_env, load_json, run_nox, run_opsguard, sample_project
 
 
 @pytest.fixture
-def work(tmp_path: Path, repo: Path) -> Path:
+def work(tmp_path: Path) -> Path:
     """A project with the clean sample records and telemetry, and its opsguard.toml."""
-    sample = repo / "fixtures" / "sample"
-    shutil.copytree(sample / "records", tmp_path / "records")
-    shutil.copytree(sample / "telemetry", tmp_path / "telemetry")
-    (tmp_path / "quarantine").mkdir()
-    (tmp_path / "opsguard.toml").write_text(RECORDS, encoding="utf-8")
-    return tmp_path
+    return sample_project(tmp_path)
 
 
 def _result(work: Path, check: str) -> dict[str, object]:
@@ -307,7 +300,7 @@ def test_nox_gate_ignores_a_stale_result_from_an_earlier_nox_run(work: Path, nox
 
 def test_nox_gate_fails_on_an_errored_check(work: Path, noxfile: Path) -> None:
     (work / "opsguard.toml").write_text(
-        RECORDS.replace('["records"]', '["gone"]'), encoding="utf-8"
+        SAMPLE_PATHS.replace('["records"]', '["gone"]'), encoding="utf-8"
     )
 
     proc = run_nox(noxfile, ["-s", "integrity", "report", "gate"], work)

@@ -20,7 +20,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from prometheus_client.parser import text_string_to_metric_families
-from support import run_opsguard
+from support import SAMPLE_PATHS, run_opsguard, sample_project
 
 from opsguard.catalog import load_config
 from opsguard.core import atomic
@@ -43,7 +43,6 @@ needs_promtool = pytest.mark.skipif(
     PROMTOOL is None,
     reason="promtool not installed (Debian package `prometheus`; .ci/run installs it)",
 )
-RECORDS = '[paths]\nrecords = ["records"]\ntelemetry = ["telemetry"]\nquarantine = "quarantine"\n'
 # Every family the issue asks for (and the ones opsguard adds beside them).
 FAMILIES = {
     "opsguard_build_info",
@@ -108,14 +107,9 @@ def one(series: Series, name: str, **labels: str) -> float:
 
 
 @pytest.fixture
-def work(tmp_path: Path, repo: Path) -> Path:
+def work(tmp_path: Path) -> Path:
     """A project with the clean sample records and telemetry, and its opsguard.toml."""
-    sample = repo / "fixtures" / "sample"
-    shutil.copytree(sample / "records", tmp_path / "records")
-    shutil.copytree(sample / "telemetry", tmp_path / "telemetry")
-    (tmp_path / "quarantine").mkdir()
-    (tmp_path / "opsguard.toml").write_text(RECORDS, encoding="utf-8")
-    return tmp_path
+    return sample_project(tmp_path)
 
 
 # --- opsguard run --textfile on the sample --------------------------------------------------
@@ -307,7 +301,7 @@ def test_a_run_with_an_error_check_shows_it(work: Path) -> None:
 def test_a_configured_check_without_a_result_is_an_error(work: Path) -> None:
     assert run_opsguard(["run", "--checks", "integrity"], work).returncode == 0
     (work / "opsguard.toml").write_text(
-        'checks = ["integrity", "retention"]\n' + RECORDS, encoding="utf-8"
+        'checks = ["integrity", "retention"]\n' + SAMPLE_PATHS, encoding="utf-8"
     )
 
     proc = run_opsguard(["metrics"], work)
@@ -484,7 +478,7 @@ def test_autorun_fields_are_settings(work: Path) -> None:
         {"kind": "nightly", "at": 1_700_086_400, "outcome": "boom", "took_s": 4, "n": 0},
     )
     (work / "opsguard.toml").write_text(
-        RECORDS + '[autorun]\nevent = "nightly"\nevent_field = "kind"\ntime_field = "at"\n'
+        SAMPLE_PATHS + '[autorun]\nevent = "nightly"\nevent_field = "kind"\ntime_field = "at"\n'
         'status_field = "outcome"\nok_statuses = ["success"]\nduration_field = "took_s"\n'
         'duration_unit = "s"\nrecords_field = "n"\n',
         encoding="utf-8",

@@ -23,26 +23,6 @@ from opsguard.privacy.check import check_privacy, check_privacy_self_test
 from opsguard.privacy.codes import PRIVACY_CODES, PRIVACY_SELF_TEST_CODES
 from opsguard.privacy.settings import PrivacyConfig, Suppression
 
-SUMMARY_KEYS = {
-    "mode",
-    "files",
-    "lines",
-    "skipped_files",
-    "violations",
-    "violating_files",
-    "violating_lines",
-    "counts",
-    "suppressed",
-    "suppressions",
-    "suppressions_used",
-    "expired_suppressions",
-    "findings_omitted",
-    "reasons",
-    "look_alikes",
-    "unseen",
-}
-
-
 # The keys a result file had before look_alikes and unseen were added (at the end).
 SUMMARY_KEYS_IN_ORDER = (
     "mode",
@@ -60,6 +40,7 @@ SUMMARY_KEYS_IN_ORDER = (
     "findings_omitted",
     "reasons",
 )
+SUMMARY_KEYS = {*SUMMARY_KEYS_IN_ORDER, "look_alikes", "unseen"}
 
 
 def _config(tmp_path: Path, privacy: PrivacyConfig | None = None) -> Config:

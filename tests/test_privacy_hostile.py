@@ -12,14 +12,13 @@ from typing import Any
 import orjson
 import pytest
 from support import run_opsguard
+from test_privacy_scan import WalkEverything, findings_of
 
 from opsguard import load_config
 from opsguard.core.files import open_regular as open_regular_file
 from opsguard.core.result import CheckResult
-from opsguard.privacy import build_policy
 from opsguard.privacy import scan as scan_module
 from opsguard.privacy.check import check_privacy
-from opsguard.privacy.collect import Collector
 from opsguard.privacy.scan import Scanner
 from opsguard.privacy.settings import PrivacyConfig
 
@@ -203,13 +202,6 @@ def test_a_repeated_key_hides_nothing(tmp_path: Path, line: bytes, pointer: str,
 
 
 def test_repeated_keys_take_the_same_path_as_the_exact_walk(tmp_path: Path) -> None:
-    class WalkEverything(Scanner):
-        use_prefilter = False
-
-        def _fast_check(self, objects: list[Any], lines: Any) -> Any:
-            every = range(len(objects))
-            return dict.fromkeys(every, scan_module._ANYWHERE), set(every)
-
     rows = [
         CLEAN.strip(),
         b'{"p":{"rhr":52},"p":{"ok":1}}',
@@ -218,15 +210,11 @@ def test_repeated_keys_take_the_same_path_as_the_exact_walk(tmp_path: Path) -> N
         b'{"retry":{"attempts":1},"retry":{"attempts":2,"hrv":1}}',
         b'{"x":[{"a":{"weight":70}}],"x":[{"a":{}}]}',
     ]
-    (tmp_path / "t.jsonl").write_bytes(b"\n".join(rows * 200) + b"\n")
+    path = tmp_path / "t.jsonl"
+    path.write_bytes(b"\n".join(rows * 200) + b"\n")
 
-    def findings(kind: type[Scanner]) -> list[Any]:
-        collector = Collector(limit=100_000)
-        kind(build_policy(PrivacyConfig()), collector).scan([tmp_path], tmp_path)
-        return collector.findings
-
-    fast = findings(Scanner)
-    assert fast == findings(WalkEverything)
+    fast = findings_of(Scanner, path)
+    assert fast == findings_of(WalkEverything, path)
     assert len(fast) == 3 * 200
 
 

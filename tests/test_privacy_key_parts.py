@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from opsguard.privacy import build_policy, tokenize_key
-from opsguard.privacy.keys import KeyClassifier, KeyMatch, parse_entry
+from opsguard.privacy.keys import DenyEntry, KeyClassifier, KeyMatch, parse_entry
 from opsguard.privacy.settings import PrivacyConfig
 
 
@@ -25,6 +25,12 @@ def _classify(key: str, privacy: PrivacyConfig | None = None) -> KeyMatch | None
 def _group(key: str, privacy: PrivacyConfig | None = None) -> str | None:
     match = _classify(key, privacy)
     return None if match is None else match.group
+
+
+def _entry(text: str, group: str, label: str) -> DenyEntry:
+    entry = parse_entry(text, group, label)
+    assert entry is not None
+    return entry
 
 
 # --- segment by segment ------------------------------------------------------------------------
@@ -137,17 +143,14 @@ def test_starred_entries_match_whole_tokens_only(key: str, group: str | None) ->
 
 def test_an_entry_found_again_one_character_later() -> None:
     # "hr_rr" normalizes to "hrrr": "rr" first occurs inside "hr", then as the second token.
-    entry = parse_entry("*rr*", "raw-metric", "respiration rate")
-    assert entry is not None
+    entry = _entry("*rr*", "raw-metric", "respiration rate")
 
     assert KeyClassifier([entry]).classify("hr_rr") is not None
     assert KeyClassifier([entry]).classify("hrrr") is None
 
 
 def test_a_one_character_entry() -> None:
-    entry = parse_entry("x", "location", "coordinate")
-    assert entry is not None
-    classifier = KeyClassifier([entry])
+    classifier = KeyClassifier([_entry("x", "location", "coordinate")])
 
     assert classifier.classify("X") is not None
     assert classifier.classify("x_pos") is None
@@ -155,8 +158,7 @@ def test_a_one_character_entry() -> None:
 
 def test_an_entry_keeps_a_leading_capital_x() -> None:
     # Stars are stripped from an entry, never letters: X-Forwarded-For keeps its X.
-    entry = parse_entry("*X-Forwarded-For*", "pii", "ip address")
-    assert entry is not None
+    entry = _entry("*X-Forwarded-For*", "pii", "ip address")
     assert entry.normalized == "xforwardedfor"
     classifier = KeyClassifier([entry])
 
@@ -180,9 +182,7 @@ def test_a_capital_before_a_lowercase_letter_starts_a_word(
 
 
 def test_exact_entries_match_only_the_whole_key() -> None:
-    entry = parse_entry("lat", "location", "location")
-    assert entry is not None
-    classifier = KeyClassifier([entry])
+    classifier = KeyClassifier([_entry("lat", "location", "location")])
 
     assert classifier.classify("lat") is not None
     assert classifier.classify("LAT") is not None
@@ -192,8 +192,7 @@ def test_exact_entries_match_only_the_whole_key() -> None:
 
 
 def test_an_open_start_needs_a_boundary_before_and_the_end_of_the_key() -> None:
-    entry = parse_entry("*rate", "raw-metric", "t")
-    assert entry is not None
+    entry = _entry("*rate", "raw-metric", "t")
     assert (entry.open_start, entry.open_end) == (True, False)
     classifier = KeyClassifier([entry])
 
@@ -205,8 +204,7 @@ def test_an_open_start_needs_a_boundary_before_and_the_end_of_the_key() -> None:
 
 
 def test_an_open_end_needs_the_start_of_the_key_and_a_boundary_after() -> None:
-    entry = parse_entry("rate*", "raw-metric", "t")
-    assert entry is not None
+    entry = _entry("rate*", "raw-metric", "t")
     assert (entry.open_start, entry.open_end) == (False, True)
     classifier = KeyClassifier([entry])
 
@@ -238,9 +236,8 @@ def test_parse_entry(text: str, expected: tuple[str, bool, bool] | None) -> None
 
 
 def test_the_earliest_entry_wins_among_several_matches() -> None:
-    first = parse_entry("*rate*", "raw-metric", "first")
-    second = parse_entry("heart rate", "pii", "second")
-    assert first is not None and second is not None
+    first = _entry("*rate*", "raw-metric", "first")
+    second = _entry("heart rate", "pii", "second")
 
     assert KeyClassifier([first, second]).classify("heart_rate") == KeyMatch(
         "raw-metric", "first", "*rate*", "measurement"
@@ -251,9 +248,7 @@ def test_the_earliest_entry_wins_among_several_matches() -> None:
 
 
 def test_the_cache_is_bounded_and_never_changes_a_verdict(monkeypatch: pytest.MonkeyPatch) -> None:
-    entry = parse_entry("lat", "location", "location")
-    assert entry is not None
-    classifier = KeyClassifier([entry])
+    classifier = KeyClassifier([_entry("lat", "location", "location")])
     monkeypatch.setattr("opsguard.privacy.keys.CACHE_LIMIT", 2)
 
     verdicts = [classifier.classify(key) for key in ("a", "lat", "b", "lat", "c")]

@@ -19,6 +19,7 @@ import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_privacy_scan import WalkEverything
 
 from opsguard.privacy import build_policy
 from opsguard.privacy import prefilter as prefilter_module
@@ -32,16 +33,6 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-class _Exact(Scanner):
-    """The reference: no prefilter, every line walked."""
-
-    use_prefilter = False
-
-    def _fast_check(self, objects: list[Any], lines: Any) -> tuple[dict[int, list[int]], set[int]]:
-        every = range(len(objects))
-        return dict.fromkeys(every, scan_module._ANYWHERE), set(every)
-
-
 def _run(kind: type[Scanner], path: Path, privacy: PrivacyConfig) -> tuple[Any, ...]:
     collector = Collector(limit=100_000)
     scanner = kind(build_policy(privacy), collector)
@@ -53,7 +44,7 @@ def _same(path: Path, privacy: PrivacyConfig | None = None) -> tuple[Any, ...]:
     privacy = privacy or PrivacyConfig()
     with mock.patch.object(scan_module, "PREFILTER_MIN_SIZE", 0):
         fast = _run(Scanner, path, privacy)
-    assert fast == _run(_Exact, path, privacy)
+    assert fast == _run(WalkEverything, path, privacy)
     return fast
 
 

@@ -498,8 +498,9 @@ def test_allowlist_paths_with_wildcards() -> None:
 # --- the fast path reports exactly what the full walk reports ----------------------------------
 
 
-class _WalkEverything(Scanner):
-    """The reference: every line through the exact walk, no prefilter, no shortcut."""
+class WalkEverything(Scanner):
+    """The reference: every line through the exact walk, no prefilter, no shortcut (the
+    prefilter and hostile-input tests compare with it too)."""
 
     use_prefilter = False
 
@@ -566,7 +567,7 @@ _PLAIN_VALUES = st.recursive(
 _PLAIN_LINES = st.lists(st.dictionaries(_KEYS, _PLAIN_VALUES, max_size=6), min_size=1, max_size=30)
 
 
-def _findings(scanner_type: type[Scanner], path: Path) -> list[Finding]:
+def findings_of(scanner_type: type[Scanner], path: Path) -> list[Finding]:
     collector = Collector(limit=100_000)
     scanner_type(build_policy(PrivacyConfig()), collector).scan([path], path.parent)
     return collector.findings
@@ -584,7 +585,7 @@ def test_fast_path_equals_full_walk(
     path.write_text(text + text, encoding="utf-8")
 
     with mock.patch.object(scan_module, "BLOCK_SIZE", block_size):
-        assert _findings(Scanner, path) == _findings(_WalkEverything, path)
+        assert findings_of(Scanner, path) == findings_of(WalkEverything, path)
 
 
 def orjson_dumps(value: Any) -> str:
@@ -614,9 +615,9 @@ def test_fast_path_equals_full_walk_across_blocks(
         events.append(event)
     path = _jsonl(tmp_path / "t.jsonl", *events)
 
-    fast = _findings(Scanner, path)
+    fast = findings_of(Scanner, path)
 
-    assert fast == _findings(_WalkEverything, path)
+    assert fast == findings_of(WalkEverything, path)
     assert len(fast) > 20
 
 
@@ -640,9 +641,9 @@ def test_denied_keys_below_container_keys_name_their_lines(
     # Twice: the second file is scanned with the container keys learned.
     _jsonl(tmp_path / "u.jsonl", *events)
 
-    fast = _findings(Scanner, tmp_path)
+    fast = findings_of(Scanner, tmp_path)
 
-    assert fast == _findings(_WalkEverything, tmp_path)
+    assert fast == findings_of(WalkEverything, tmp_path)
     lines = [n + 1 for n in range(120) if n % 29 == 3 or n % 31 == 17]
     assert [(Path(f.path).name, f.line) for f in fast] == [
         *(("t.jsonl", line) for line in lines),

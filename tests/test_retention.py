@@ -84,6 +84,19 @@ def run(
     )
 
 
+def unlistable(monkeypatch: pytest.MonkeyPatch, directory: Path) -> None:
+    """`os.listdir` of a descriptor of `directory` fails with EACCES (root could list it)."""
+    inode = directory.stat().st_ino
+    real_listdir = os.listdir
+
+    def listdir(fd: Any = None) -> list[str]:
+        if isinstance(fd, int) and os.fstat(fd).st_ino == inode:
+            raise PermissionError(errno.EACCES, "Permission denied")
+        return real_listdir(fd)
+
+    monkeypatch.setattr(os, "listdir", listdir)
+
+
 def files_under(root: Path) -> set[str]:
     """Every non-directory entry below root, relative, without following symlinks."""
     found = set()
@@ -498,15 +511,7 @@ def test_a_directory_that_cannot_be_listed(tmp_path: Path, monkeypatch: pytest.M
     touch(root / "locked" / "old.log", 40 * DAY)
     touch(root / "open" / "old.log", 40 * DAY)
     touch(root / "young.log", DAY)
-    locked = (root / "locked").stat().st_ino
-    real_listdir = os.listdir
-
-    def listdir(fd: Any = None) -> list[str]:
-        if isinstance(fd, int) and os.fstat(fd).st_ino == locked:
-            raise PermissionError(errno.EACCES, "Permission denied")
-        return real_listdir(fd)
-
-    monkeypatch.setattr(os, "listdir", listdir)
+    unlistable(monkeypatch, root / "locked")
     dry = run(root)
     # A dry-run that could not see a directory fails too: its candidates are incomplete.
     assert [(f.code, f.severity) for f in dry.result.findings] == [("not-scanned", "error")]

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from support import run_opsguard
+from test_retention import touch, unlistable
 
 from opsguard import load_config
 from opsguard.core.config import Config
@@ -25,14 +26,6 @@ from opsguard.retention.settings import RetentionRoot
 
 NOW = datetime(2025, 8, 15, tzinfo=UTC)
 DAY = 86_400
-
-
-def _touch(path: Path, age_s: float) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(b"x")
-    mtime = to_ns(NOW) - round(age_s * NS)
-    os.utime(path, ns=(mtime, mtime))
-    return path
 
 
 def _config(cwd: Path) -> Config:
@@ -157,18 +150,10 @@ def test_a_root_that_cannot_be_listed_stops_the_run_before_any_root_is_pruned(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     first, locked = tmp_path / "a", tmp_path / "b"
-    old = _touch(first / "old.log", 40 * DAY)
-    _touch(first / "young.log", DAY)
+    old = touch(first / "old.log", 40 * DAY)
+    touch(first / "young.log", DAY)
     locked.mkdir()
-    locked_inode = locked.stat().st_ino
-    real_listdir = os.listdir
-
-    def listdir(fd: Any = None) -> list[str]:
-        if isinstance(fd, int) and os.fstat(fd).st_ino == locked_inode:
-            raise PermissionError(errno.EACCES, "Permission denied")
-        return real_listdir(fd)
-
-    monkeypatch.setattr(os, "listdir", listdir)
+    unlistable(monkeypatch, locked)
     with pytest.raises(
         OpsguardError, match=r"^retention root b: cannot be read: Permission denied$"
     ):
@@ -186,7 +171,7 @@ def test_an_opened_root_is_listed_again_from_its_start(tmp_path: Path) -> None:
     # The probe that the root can be listed must not eat its entries.
     root = tmp_path / "telemetry"
     for n in range(300):
-        _touch(root / f"{n:03d}.log", 40 * DAY)
+        touch(root / f"{n:03d}.log", 40 * DAY)
     handle = retention_roots.open_root(root, "telemetry", cwd=tmp_path)
     try:
         assert len(os.listdir(handle.fd)) == 300
@@ -199,7 +184,7 @@ def test_an_opened_root_is_listed_again_from_its_start(tmp_path: Path) -> None:
 
 def test_special_files_are_warnings_never_opened_or_deleted(tmp_path: Path) -> None:
     root = tmp_path / "telemetry"
-    _touch(root / "young.log", DAY)
+    touch(root / "young.log", DAY)
     os.mkfifo(root / "pipe.log")
     old = to_ns(NOW) - 40 * DAY * NS
     os.utime(root / "pipe.log", ns=(old, old))
@@ -234,10 +219,10 @@ def test_special_files_are_warnings_never_opened_or_deleted(tmp_path: Path) -> N
 
 def test_a_name_with_a_newline_cannot_start_a_line_of_the_listing(tmp_path: Path) -> None:
     root = tmp_path / "::warning title=x::root"
-    _touch(root / "x\n::warning title=INJECTED::pwned.log", 40 * DAY)
-    _touch(root / "back\\slash.log", 40 * DAY)
-    _touch(root / "young.log", DAY)
-    _touch(root / "young2.log", DAY)
+    touch(root / "x\n::warning title=INJECTED::pwned.log", 40 * DAY)
+    touch(root / "back\\slash.log", 40 * DAY)
+    touch(root / "young.log", DAY)
+    touch(root / "young2.log", DAY)
 
     report = _run(root)
     lines = _listing(report)
@@ -254,7 +239,7 @@ def test_a_name_with_a_newline_cannot_start_a_line_of_the_listing(tmp_path: Path
 
 def test_one_file_is_one_file(tmp_path: Path) -> None:
     root = tmp_path / "telemetry"
-    _touch(root / "only.log", DAY)
+    touch(root / "only.log", DAY)
 
     report = _run(root)
 
@@ -264,8 +249,8 @@ def test_one_file_is_one_file(tmp_path: Path) -> None:
 
 def test_files_dated_in_the_future_are_never_given_a_negative_age(tmp_path: Path) -> None:
     root = tmp_path / "telemetry"
-    _touch(root / "2999-01-01.jsonl", DAY)
-    _touch(root / "3000-01-01.jsonl", DAY)  # no date (years past 2999): by mtime
+    touch(root / "2999-01-01.jsonl", DAY)
+    touch(root / "3000-01-01.jsonl", DAY)  # no date (years past 2999): by mtime
 
     report = check_retention(
         [RetentionRoot(root, 30, "name")],
@@ -286,7 +271,7 @@ def test_files_dated_in_the_future_are_never_given_a_negative_age(tmp_path: Path
 
 def test_the_oldest_left_in_the_future_says_so(tmp_path: Path) -> None:
     root = tmp_path / "telemetry"
-    _touch(root / "later.log", -3 * DAY)  # an mtime three days after now
+    touch(root / "later.log", -3 * DAY)  # an mtime three days after now
 
     (line,) = [x for x in _listing(_run(root)) if "total:" in x]
 
@@ -296,7 +281,7 @@ def test_the_oldest_left_in_the_future_says_so(tmp_path: Path) -> None:
 def test_a_capped_dry_run_says_apply_would_delete_nothing_there(tmp_path: Path) -> None:
     root = tmp_path / "telemetry"
     for name in ("a.log", "b.log", "c.log"):
-        _touch(root / name, 40 * DAY)
+        touch(root / name, 40 * DAY)
 
     dry = _listing(_run(root))
     wet = _listing(_run(root, apply=True))
@@ -319,7 +304,7 @@ def test_a_capped_dry_run_says_apply_would_delete_nothing_there(tmp_path: Path) 
 def test_the_same_mtime_hint_fits_the_age_basis(tmp_path: Path, age_from: str, hint: str) -> None:
     root = tmp_path / "telemetry"
     for name in ("a.log", "b.log", "c.log", "d.log"):
-        _touch(root / name, DAY)
+        touch(root / name, DAY)
 
     (finding,) = [
         f for f in _run(root, age_from=age_from).result.findings if f.code == "same-mtime"

@@ -24,7 +24,8 @@ from ..core.result import EXIT_ERROR
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
-# Every subcommand (its module in this package) with its one-line help, in `--help` order.
+# Every subcommand (its module in this package) with its one-line help, in `--help` order;
+# each module's parser takes its help from here.
 COMMANDS: dict[str, str] = {
     "run": "run every configured guard in one process and exit with the gate's code",
     **{guard.command: guard.help for guard in GUARDS.values()},

@@ -22,10 +22,11 @@ from ..catalog import load_config
 from ..core.errors import OpsguardError
 from ..core.files import display_path, open_regular
 from ..deliver.comment import Level, Say, context_from_env, deliver_comment, fit_body
-from ..deliver.github import write_outputs
+from ..deliver.github import under_actions, write_outputs
 from ..report.escape import workflow_data
 from ..report.markdown import COMMENT_LIMIT, MARKER_PREFIX
 from ..report.views import VIEWS
+from . import COMMANDS
 from .common import EXIT_ERROR, EXIT_PASS
 
 # The comment body is the markdown view's file.
@@ -35,7 +36,7 @@ REPORT_FILE = VIEWS["markdown"].file or "report.md"
 def register(commands: Any) -> None:
     comment = commands.add_parser(
         "comment",
-        help="post report.md as the one sticky PR comment (create, update, or skip)",
+        help=COMMANDS["comment"],
         description="Find opsguard's comment on the run's pull request (marker and author), "
         "update the oldest, delete duplicates, or create one; never overwrite a report of a "
         "newer commit or run. Reads the GitHub Actions environment and GITHUB_TOKEN. Exits 0 "
@@ -79,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
 
     environ = os.environ
     context = context_from_env(environ)
-    say = _printer(actions=environ.get("GITHUB_ACTIONS") == "true", secret=context.token)
+    say = _printer(actions=under_actions(environ), secret=context.token)
     # stamina logs each retry through `logging`; the client says the same in one clean line.
     stamina_logger = logging.getLogger("stamina")
     if not stamina_logger.handlers:

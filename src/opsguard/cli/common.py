@@ -58,6 +58,7 @@ __all__ = [
     "add_assignments",
     "add_common",
     "add_expect",
+    "add_max_findings",
     "add_run_options",
     "add_settings",
     "check_outputs",
@@ -215,14 +216,19 @@ def add_common(command: argparse.ArgumentParser) -> None:
         dest="json_out",
         help="also write the result JSON to OUT (`-`: stdout, and the report goes to stderr)",
     )
+    add_max_findings(command, "on the terminal")
+    add_assignments(command)
+
+
+def add_max_findings(command: argparse.ArgumentParser, where: str) -> None:
+    """`--max-findings N`: the findings shown `where` (all are in the JSON)."""
     command.add_argument(
         "--max-findings",
         type=kind_type(Count(0, 10**6), "--max-findings"),
         default=TERMINAL_FINDINGS,
         metavar="N",
-        help=f"findings shown on the terminal (default {TERMINAL_FINDINGS}; all are in the JSON)",
+        help=f"findings shown {where} (default {TERMINAL_FINDINGS}; all are in the JSON)",
     )
-    add_assignments(command)
 
 
 def add_assignments(command: argparse.ArgumentParser) -> None:

@@ -11,13 +11,14 @@ from ..core.result import CheckResult
 from ..core.runs import RunOptions
 from ..fault.check import run_configured
 from ..fault.settings import FAULT
+from . import COMMANDS
 from .common import DOCS_URL, add_common, add_settings, run_check
 
 
 def register(commands: Any) -> None:
     fault = commands.add_parser(
         "fault",
-        help="prove a writer crash-safe: error matrix, SIGKILL trials, kill at every syscall",
+        help=COMMANDS["fault"],
         description="Run the atomic-write fault harness against WRITER, a function "
         "writer(path, data) (data: bytes, str or a record dict, by --payload) or, with "
         "--target directory, a factory(directory) of writer(data): injected I/O errors, random "

@@ -16,6 +16,7 @@ from ..core.runs import current_run_id
 from ..deliver.github import under_actions
 from ..deliver.results import collect_run
 from ..report.escape import workflow_data
+from . import COMMANDS
 from .common import (
     EXIT_ERROR,
     EXIT_FAIL,
@@ -30,8 +31,7 @@ from .common import (
 def register(commands: Any) -> None:
     gate = commands.add_parser(
         "gate",
-        help="exit 0 if every expected check of this run passed, 1 on a violation, "
-        "2 if a check could not run or has no result",
+        help=COMMANDS["gate"],
         description="Read this run's result files and turn them into one exit code, so that a "
         "workflow can render every view first and fail last. Exit codes: 0 every check passed; "
         "1 a check found a violation; 2 a check could not run, an expected check has no "

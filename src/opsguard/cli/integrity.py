@@ -24,6 +24,7 @@ from ..integrity.fix import (
     plan_remediation,
 )
 from ..integrity.settings import INTEGRITY
+from . import COMMANDS
 from .common import AS_OF, add_common, add_settings, output_file, run_check
 
 _FLAGS = ("threshold", "window_days", "min_records", "duplicate_scope", "expect")
@@ -32,7 +33,7 @@ _FLAGS = ("threshold", "window_days", "min_records", "duplicate_scope", "expect"
 def register(commands: Any) -> None:
     integrity = commands.add_parser(
         "integrity",
-        help="gate record files on validity, duplicates and band-score agreement",
+        help=COMMANDS["integrity"],
         description="Check record files (.json, .jsonl) and gate on the failure rate in the "
         "rolling window. Paths default to the configured records paths.",
     )

@@ -19,15 +19,14 @@ from ..core.result import EXIT_PASS
 from ..core.runs import current_run_id
 from ..deliver.metrics import MetricsOutcome, deliver_metrics
 from ..deliver.results import collect_run
+from . import COMMANDS
 from .common import add_assignments, add_run_options, load
-
-HELP = "write this run's results and the auto-run's telemetry as a Prometheus textfile"
 
 
 def register(commands: Any) -> None:
     command = commands.add_parser(
         "metrics",
-        help=HELP,
+        help=COMMANDS["metrics"],
         description="Render this run's results (the newest run in --results-dir unless --run-id) "
         "and the pipeline's auto-run events (--telemetry, default: the configured telemetry "
         "paths) as gauges in the Prometheus text format, for node_exporter's textfile "

@@ -16,13 +16,14 @@ from ..privacy.fix import redact_file
 from ..privacy.policy import build_policy
 from ..privacy.scan import discover_telemetry
 from ..privacy.settings import PRIVACY
+from . import COMMANDS
 from .common import AS_OF, add_common, add_settings, run_check
 
 
 def register(commands: Any) -> None:
     privacy = commands.add_parser(
         "privacy",
-        help="gate telemetry on raw health metrics, PII, locations and secrets",
+        help=COMMANDS["privacy"],
         description="Scan telemetry (.jsonl, .json, .log, .txt; directories recursively) for "
         "raw health metrics, PII, locations and secrets, by key name and by value, and fail "
         "on any match. Values are never printed. Paths default to the configured telemetry "

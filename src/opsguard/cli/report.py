@@ -25,6 +25,7 @@ from ..deliver.results import collect_run
 from ..deliver.views import render_views, write_views
 from ..report.terminal import use_color
 from ..report.views import VIEWS, RenderOptions
+from . import COMMANDS
 from .common import (
     CORE,
     EXIT_PASS,
@@ -39,7 +40,7 @@ from .common import (
 def register(commands: Any) -> None:
     report = commands.add_parser(
         "report",
-        help="render every view of the results: terminal, PR comment, summary, SARIF, JSON",
+        help=COMMANDS["report"],
         description="Collect this run's result files and write report.md (PR comment), "
         "summary.md (job summary), report.sarif and report.json to the report directory; "
         "print one format. Under GitHub Actions also write the job summary, step outputs "

@@ -14,13 +14,14 @@ from ..core.result import CheckResult
 from ..retention.check import check_retention, describe
 from ..retention.plan import read_plan, write_log, write_plan
 from ..retention.settings import RETENTION, RetentionRoot
+from . import COMMANDS
 from .common import add_common, add_settings, output_file, run_check, setting_overrides
 
 
 def register(commands: Any) -> None:
     retention = commands.add_parser(
         "retention",
-        help="prune telemetry and quarantine files past their retention (dry-run unless --apply)",
+        help=COMMANDS["retention"],
         description="Delete files whose age is strictly greater than DAYS x 86400 seconds. "
         "Without ROOTs: the configured telemetry and quarantine folders and extra roots, each "
         "with its own days; ROOTs given here use --days (or retention.days). Dry-run unless "

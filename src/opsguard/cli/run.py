@@ -23,18 +23,18 @@ import sys
 from typing import Any
 
 from ..catalog import CHECKS, GUARDS, checks_of, guard_name
-from ..core.config import Count
 from ..core.errors import OpsguardError
 from ..core.result import CheckResult
 from ..core.runs import RunOptions, current_run_id, new_run_id
 from ..deliver.metrics import deliver_metrics
 from ..deliver.results import DID_NOT_FINISH, execute, write_result
-from ..report.terminal import TERMINAL_FINDINGS, render_check, use_color
+from ..report.terminal import render_check, use_color
+from . import COMMANDS
 from .common import (
     EXIT_ERROR,
     add_assignments,
+    add_max_findings,
     add_run_options,
-    kind_type,
     load,
     results_dir_given,
 )
@@ -45,7 +45,7 @@ from .metrics import add_textfile, say
 def register(commands: Any) -> None:
     run_parser = commands.add_parser(
         "run",
-        help="run every configured guard in one process and exit with the gate's code",
+        help=COMMANDS["run"],
         description="Run the selected guards (default: the configured `checks`, else all: "
         f"{', '.join(GUARDS)}) on the configured paths, write one result file per check, "
         "print each verdict, and exit like `opsguard gate`. Exit codes: 0 every check passed; "
@@ -63,13 +63,7 @@ def register(commands: Any) -> None:
     run_parser.add_argument(
         "--apply", action="store_true", help="retention deletes (default: a dry-run)"
     )
-    run_parser.add_argument(
-        "--max-findings",
-        type=kind_type(Count(0, 10**6), "--max-findings"),
-        default=TERMINAL_FINDINGS,
-        metavar="N",
-        help=f"findings shown per check (default {TERMINAL_FINDINGS}; all are in the JSON)",
-    )
+    add_max_findings(run_parser, "per check")
     add_textfile(run_parser)
     add_assignments(run_parser)
     run_parser.set_defaults(run=run)

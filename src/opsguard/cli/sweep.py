@@ -21,15 +21,14 @@ from ..core.files import display_path, printable
 from ..core.quarantine import Orphan, find_orphans, sweep_orphans
 from ..core.result import EXIT_PASS
 from ..integrity.settings import INTEGRITY
+from . import COMMANDS
 from .common import add_assignments, add_run_options, kind_type, load
-
-HELP = "move the temp files of writes that did not finish into the quarantine (dry run first)"
 
 
 def register(commands: Any) -> None:
     command = commands.add_parser(
         "sweep",
-        help=HELP,
+        help=COMMANDS["sweep"],
         description="List the temp files (.NAME.<hex>.tmp) that writers killed mid-write left "
         "in the record and telemetry folders (or PATHs), older than --older-than hours; with "
         "--apply, move them into the quarantine's orphans/ folder, each with a sidecar saying "

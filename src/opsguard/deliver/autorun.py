@@ -24,8 +24,6 @@ a duplicate series; alert on `max without (source)`.
 from __future__ import annotations
 
 import math
-import os
-import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -34,7 +32,7 @@ from typing import Any
 
 import orjson
 
-from ..core.files import BOM, discover_files, printable
+from ..core.files import BOM, discover_files, open_regular, printable
 from ..core.metrics import Sample, sample
 from .autorun_settings import DURATION_UNITS, AutorunConfig, autorun_section
 
@@ -153,15 +151,6 @@ def _items(data: bytes, suffix: str, needle: bytes) -> Iterator[Any]:
     yield from document if isinstance(document, list) else [document]
 
 
-def _read(path: Path) -> bytes:
-    """A regular file's bytes; opened non-blocking, so a file swapped for a FIFO never hangs."""
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-    with os.fdopen(fd, "rb") as fh:
-        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
-            raise IsADirectoryError(0, "not a regular file")
-        return fh.read()
-
-
 def read_events(paths: Sequence[Path], config: AutorunConfig) -> Telemetry:
     """Every auto-run event in the telemetry files under `paths`.
 
@@ -176,7 +165,9 @@ def read_events(paths: Sequence[Path], config: AutorunConfig) -> Telemetry:
     invalid = 0
     for path in found.files:
         try:
-            data = _read(path)
+            # Opened non-blocking, so a file swapped for a FIFO never hangs.
+            with open_regular(path) as handle:
+                data = handle.read()
         except OSError as exc:
             unread.append((printable(str(path)), exc.strerror or type(exc).__name__))
             continue

@@ -15,9 +15,8 @@ alone.
 
 from __future__ import annotations
 
+import contextlib
 import math
-import os
-import stat
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -29,7 +28,7 @@ from ..catalog import AUTORUN
 from ..core.atomic import atomic_write, make_dirs_durable
 from ..core.config import Config
 from ..core.errors import OpsguardError
-from ..core.files import printable
+from ..core.files import NotRegularFile, open_regular, printable
 from ..core.metrics import Sample
 from ..core.result import CheckResult
 from ..report import prometheus
@@ -79,15 +78,14 @@ class MetricsOutcome:
 def _read_regular(path: Path) -> bytes | None:
     """The file's bytes; None when it does not exist. A special file is an `OpsguardError`."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        with open_regular(path) as fh:
+            return fh.read(_MAX_PREVIOUS + 1)
     except FileNotFoundError:
         return None
+    except NotRegularFile:
+        raise OpsguardError(f"not a regular file: {printable(str(path))}") from None
     except OSError as exc:
         raise OpsguardError(f"cannot read {printable(str(path))}: {exc.strerror}") from None
-    with os.fdopen(fd, "rb") as fh:
-        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
-            raise OpsguardError(f"not a regular file: {printable(str(path))}")
-        return fh.read(_MAX_PREVIOUS + 1)
 
 
 def read_previous(path: Path) -> Previous:
@@ -131,7 +129,7 @@ def _is_meta(line: str) -> bool:
 def merge_previous(samples: Sequence[Sample], previous: Previous) -> list[Sample]:
     """`samples` with the carried families' previous series kept (the newer value wins)."""
     out: list[Sample] = []
-    fresh = {s.key: s for s in samples if s.name in CARRIED}
+    fresh = {s.key for s in samples if s.name in CARRIED}
     for item in samples:
         old = previous.series.get(item.key)
         out.append(
@@ -195,13 +193,10 @@ def result_times(
     moment = time.time() if now is None else now
     times: dict[str, float] = {}
     for result in results:
-        written = None
+        times[result.check] = moment
         if result.check not in missing:
-            try:
-                written = (results_dir / f"{result.check}.json").stat().st_mtime
-            except OSError:
-                written = None
-        times[result.check] = moment if written is None else written
+            with contextlib.suppress(OSError):
+                times[result.check] = (results_dir / f"{result.check}.json").stat().st_mtime
     return times
 
 

@@ -13,6 +13,7 @@ naming it: a report built on a half-read result would be a report that lies.
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,11 +58,12 @@ def collect_run(
     With nothing expected, a missing directory, or one with no result of this
     run, is an `OpsguardError`.
     """
-    if not results_dir.is_dir() and not expect:
+    exists = results_dir.is_dir()
+    if not exists and not expect:
         raise OpsguardError(f"results directory not found: {printable(str(results_dir))}")
     # With the expected checks known, a run that wrote nothing at all is still reported:
     # every expected check is then "no result from this run".
-    found = _read_all(results_dir) if results_dir.is_dir() else []
+    found = _read_all(results_dir) if exists else []
     if run_id is None and found:
         run_id = max(found, key=lambda item: item[0])[1].run_id
     newest: dict[str, tuple[float, CheckResult]] = {}
@@ -102,7 +104,7 @@ def _read_all(results_dir: Path) -> list[tuple[float, CheckResult]]:
         try:
             with open_regular(path) as handle:
                 raw = handle.read()
-            mtime = path.stat().st_mtime
+                mtime = os.fstat(handle.fileno()).st_mtime
         except OSError as exc:
             raise OpsguardError(f"{printable(str(path))}: cannot read: {exc.strerror}") from None
         try:

@@ -33,6 +33,7 @@ same process do file I/O.
 from __future__ import annotations
 
 import builtins
+import contextlib
 import errno
 import gc
 import io
@@ -226,8 +227,28 @@ class _Injector:
             self.fired = True
             raise OSError(self.err, os.strerror(self.err), *([str(filename)] if filename else []))
 
-    def installed(self) -> _Installed:
-        return _Installed(self)
+    @contextlib.contextmanager
+    def installed(self) -> Iterator[None]:
+        """Swap the replacements in for the block, and always restore the originals."""
+        swaps: list[tuple[object, str, object]] = [
+            (os, "open", self.open),
+            (os, "write", self.write),
+            (os, "fsync", self.fsync),
+            (os, "fdatasync", self.fdatasync),
+            (os, "replace", self.replace),
+            (os, "rename", self.rename),
+            (builtins, "open", self.io_open),
+            (io, "open", self.io_open),
+        ]
+        saved: list[tuple[object, str, object]] = []
+        try:
+            for module, name, replacement in swaps:
+                saved.append((module, name, getattr(module, name)))
+                setattr(module, name, replacement)
+            yield
+        finally:
+            for module, name, original in reversed(saved):
+                setattr(module, name, original)
 
     def open(self, path: Any, flags: int, mode: int = 0o777, **kwargs: Any) -> int:
         if flags & _WRITE_FLAGS and not flags & getattr(os, "O_DIRECTORY", 0):
@@ -267,42 +288,6 @@ class _Injector:
     def rename(self, src: Any, dst: Any, **kwargs: Any) -> None:
         self.fire("replace", dst)
         self._real_rename(src, dst, **kwargs)
-
-
-class _Installed:
-    """Context manager that swaps the functions in and always restores them."""
-
-    def __init__(self, injector: _Injector) -> None:
-        self._injector = injector
-        self._saved: list[tuple[object, str, object]] = []
-
-    def __enter__(self) -> None:
-        inj = self._injector
-        swaps: list[tuple[object, str, object]] = [
-            (os, "open", inj.open),
-            (os, "write", inj.write),
-            (os, "fsync", inj.fsync),
-            (os, "fdatasync", inj.fdatasync),
-            (os, "replace", inj.replace),
-            (os, "rename", inj.rename),
-            (builtins, "open", inj.io_open),
-            (io, "open", inj.io_open),
-        ]
-        try:
-            for module, name, replacement in swaps:
-                self._saved.append((module, name, getattr(module, name)))
-                setattr(module, name, replacement)
-        except BaseException:
-            self._restore()
-            raise
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._restore()
-
-    def _restore(self) -> None:
-        while self._saved:
-            module, name, original = self._saved.pop()
-            setattr(module, name, original)
 
 
 class _FailingWrites:

@@ -123,12 +123,10 @@ class VersionPayload(Payload):
         self._pool = VersionPool(seed, text=text)
 
     def version(self, trial: int, n: int) -> bytes | str:
-        data = self._pool.version(trial, n)
-        return data.decode("utf-8") if self._text else data
+        return self.decode(self._pool.version(trial, n))
 
     def fixed(self, n: int, size: int) -> bytes | str:
-        data = fixed_version(n, size, text=self._text)
-        return data.decode("utf-8") if self._text else data
+        return self.decode(fixed_version(n, size, text=self._text))
 
     def encode(self, value: Any) -> bytes:
         return value.encode("utf-8") if isinstance(value, str) else bytes(value)

@@ -90,9 +90,8 @@ class Subject:
                 continue
         return found
 
-    def state(self, directory: Path) -> object:
-        """The writer's files as the payload compares them (file names and canonical content)."""
-        outputs = self.outputs(directory)
+    def state(self, outputs: dict[str, bytes]) -> object:
+        """The writer's files (`outputs`) as the payload compares them: names, canonical content."""
         if self.target == "file":
             return self.payload.canonical(outputs.get(self.target_name))
         return tuple((name, self.payload.canonical(data)) for name, data in outputs.items())

@@ -448,7 +448,7 @@ class _Runner:
             returncode, stderr = -1, f"the traced write did not finish within {_TIMEOUT_S} s"
         text = trace.read_text(errors="replace") if trace.exists() else ""
         outputs = subject.outputs(directory)
-        return _Run(directory, returncode, text, stderr, subject.state(directory), outputs)
+        return _Run(directory, returncode, text, stderr, subject.state(outputs), outputs)
 
 
 def _absolute(path: str, directory: str) -> str:

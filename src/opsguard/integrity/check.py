@@ -264,31 +264,19 @@ class _Scan:
                     )
                     continue
                 yielded += item.line is not None  # not a whole-file item (an empty file)
-                if item.span is not None and item.line is not None:
-                    spans[item.line] = item.span
-                self.failed.append(
-                    _FailedRecord(None, item.path, item.line, ((item.code, "", item.message),))
-                )
-                continue
-            yielded += 1
-            day, defects = self._validate(item.value, item.pointer, item.line)
-            for pointer, occurrences in item.duplicate_keys:
-                defects.append(
-                    (
-                        "duplicate-key",
-                        printable(pointer),
-                        f"the key appears {occurrences} times in one object: readers disagree "
-                        "on which value counts (orjson keeps the last), so a value can hide",
-                    )
-                )
-            if defects:
-                if item.span is not None and item.line is not None:
-                    spans[item.line] = item.span
-                self.failed.append(_FailedRecord(day, item.path, item.line, tuple(defects)))
-            elif day is not None:
-                self.clean_by_day[day] += 1
-                if fast is not None and fast.wants_shape and item.span is not None:
-                    fast.learn(item.value)  # type: ignore[arg-type]  # a clean record
+                day, defects = None, [(item.code, "", item.message)]
+            else:
+                yielded += 1
+                day, defects = self._validate(item)
+                if not defects:
+                    if day is not None:
+                        self.clean_by_day[day] += 1
+                        if fast is not None and fast.wants_shape and item.span is not None:
+                            fast.learn(item.value)  # type: ignore[arg-type]  # a clean record
+                    continue
+            if item.span is not None and item.line is not None:
+                spans[item.line] = item.span
+            self.failed.append(_FailedRecord(day, item.path, item.line, tuple(defects)))
         if stamp is not None:
             records = self._settled - settled + yielded
             self.reads.append(FileRead(file, shown, stamp, records, spans))
@@ -373,9 +361,15 @@ class _Scan:
         if not isinstance(item, RecordItem):
             return None
         day, normalized, _ = self.validator.validate(item.value)
-        if day is None or (normalized is None and self.index.scope != "date"):
+        return self._key(day, normalized)
+
+    def _key(self, day: int | None, normalized: str | None) -> int | None:
+        """A record's duplicate key, or None when it has none (no valid date, or no valid
+        version where the scope needs one)."""
+        index = self.index
+        if day is None or (normalized is None and index.scope != "date"):
             return None
-        return self.index.key(day, 0 if normalized is None else self.index.part_of(normalized))
+        return index.key(day, 0 if normalized is None else index.part_of(normalized))
 
     def _part_of_raw(self, raw: str) -> int:
         try:
@@ -384,13 +378,15 @@ class _Scan:
             return -1
         return self.index.part_of(normalized)
 
-    def _validate(self, record: Any, at: str, line: int) -> tuple[int | None, list[Defect]]:
+    def _validate(self, item: RecordItem) -> tuple[int | None, list[Defect]]:
+        """The record's day and defects: the validator's, a duplicate, doubled keys."""
+        record: Any = item.value
+        at = item.pointer
         day, normalized, defects = self.validator.validate(record, at)
-        index = self.index
-        if day is not None and (normalized is not None or index.scope == "date"):
-            part = 0 if normalized is None else index.part_of(normalized)
-            position = (len(self._files) - 1) << _LINE_BITS | line
-            first = index.add(index.key(day, part), position)
+        key = self._key(day, normalized)
+        if key is not None:
+            index = self.index
+            first = index.add(key, (len(self._files) - 1) << _LINE_BITS | item.line)
             if first is not None:
                 raw_date = record[self.fields.date]
                 # The date is valid here; a version is shown only while it looks like one
@@ -407,6 +403,15 @@ class _Scan:
                         f"duplicate of {origin} (key {shown_key}, scope {index.scope})",
                     )
                 )
+        for pointer, occurrences in item.duplicate_keys:
+            defects.append(
+                (
+                    "duplicate-key",
+                    printable(pointer),
+                    f"the key appears {occurrences} times in one object: readers disagree "
+                    "on which value counts (orjson keeps the last), so a value can hide",
+                )
+            )
         return day, defects
 
     def newest_valid_day(self) -> date | None:

@@ -29,6 +29,12 @@ DUPLICATE_SCOPES: tuple[str, ...] = get_args(DuplicateScope)
 DuplicateKey = tuple[str, str | int | None]
 
 
+def _checked(scope: DuplicateScope) -> DuplicateScope:
+    if scope not in DUPLICATE_SCOPES:
+        raise ValueError(f"duplicate scope must be one of {DUPLICATE_SCOPES}, got {scope!r}")
+    return scope
+
+
 class Origin(NamedTuple):
     """Where a record was read: file and 1-based line.
 
@@ -61,9 +67,7 @@ class DuplicateGuard:
     __slots__ = ("_first", "scope")
 
     def __init__(self, scope: DuplicateScope = "version") -> None:
-        if scope not in DUPLICATE_SCOPES:
-            raise ValueError(f"duplicate scope must be one of {DUPLICATE_SCOPES}, got {scope!r}")
-        self.scope: DuplicateScope = scope
+        self.scope: DuplicateScope = _checked(scope)
         self._first: dict[DuplicateKey, Origin] = {}
 
     def key(self, date: str, schema_version: object) -> DuplicateKey:
@@ -123,17 +127,15 @@ class PackedIndex:
     DAYS = 3_652_061
 
     def __init__(self, scope: DuplicateScope = "version") -> None:
-        if scope not in DUPLICATE_SCOPES:
-            raise ValueError(f"duplicate scope must be one of {DUPLICATE_SCOPES}, got {scope!r}")
-        self.scope: DuplicateScope = scope
+        self.scope: DuplicateScope = _checked(scope)
         self.first: dict[int, int] = {}
         self._parts: dict[str, int] = {}
 
     def part_of(self, normalized: str) -> int:
         """The id the key holds for a normalized version (0 for every version with scope `date`)."""
-        if self.scope == "date":
+        part = self.shown_version(normalized)
+        if part is None:
             return 0
-        part = str(major_of(normalized)) if self.scope == "major" else normalized
         found = self._parts.get(part)
         if found is None:
             found = self._parts[part] = len(self._parts)

@@ -61,10 +61,8 @@ def fast_path(fields: Fields, bands: BandTable) -> FastPath | None:
 
     Band bounds must be finite and small enough that a JSON integer compares the
     same as a float; band names must hold no colon (a tag's colons are not counted).
+    The four field names are distinct: the settings refuse them otherwise.
     """
-    names = (fields.date, fields.schema_version, fields.score, fields.band)
-    if len(set(names)) != len(names):
-        return None
     for band in bands.bands:
         if ":" in band.name or not all(
             math.isfinite(bound) and abs(bound) < _EXACT_FLOAT for bound in (band.min, band.max)

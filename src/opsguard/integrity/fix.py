@@ -58,13 +58,14 @@ import orjson
 from ..core.atomic import atomic_write
 from ..core.config import Config
 from ..core.errors import ScoreError
-from ..core.files import JSON_TOKEN, display_path, element_spans, unprintable
+from ..core.files import BOM, JSON_TOKEN, display_path, element_spans, unprintable
 from ..core.quarantine import quarantine_bytes, quarantine_file
 from ..core.result import CheckResult, Finding
 from ..core.values import describe, show
 from .bands import map_score_to_band
 from .check import FileRead, stamp_of
 from .codes import INTEGRITY_CODES
+from .records import RECORD_SUFFIXES
 from .settings import INTEGRITY
 from .store import store_lock
 from .validation import json_pointer
@@ -100,7 +101,6 @@ QUARANTINE_KIND = "records"
 Layout = Literal["lines", "array", "record", "corrupt"]
 
 _QUARANTINE_CODES = frozenset({"corrupt-json", "duplicate"})
-_BOM = b"\xef\xbb\xbf"
 _JSON_SPACE = b" \t\n\r"
 _MAX_REASONS = 10
 _STALE = "the record no longer matches the check (the file changed since)"
@@ -327,7 +327,7 @@ class _Document:
             self.spans = _line_spans(data)
             self.records = sum(1 for start, end in self.spans if data[start:end].strip())
             return
-        body = data[len(_BOM) :] if data.startswith(_BOM) else data
+        body = data[len(BOM) :] if data.startswith(BOM) else data
         try:
             value = orjson.loads(body) if body.strip() else _CORRUPT
         except orjson.JSONDecodeError:
@@ -385,7 +385,7 @@ def _line_spans(data: bytes) -> list[Span]:
     Line 1 starts after a byte order mark, which stays with the file.
     """
     spans: list[Span] = []
-    offset = len(_BOM) if data.startswith(_BOM) else 0
+    offset = len(BOM) if data.startswith(BOM) else 0
     for raw in io.BytesIO(data[offset:]):
         spans.append((offset, offset + len(raw)))
         offset += len(raw)
@@ -394,7 +394,7 @@ def _line_spans(data: bytes) -> list[Span]:
 
 def _record_span(data: bytes) -> Span:
     """The lone record of a `.json` file: the document without a BOM and surrounding whitespace."""
-    body = data[len(_BOM) :] if data.startswith(_BOM) else data
+    body = data[len(BOM) :] if data.startswith(BOM) else data
     start = len(data) - len(body.lstrip(_JSON_SPACE))
     return (start, start + len(body.strip(_JSON_SPACE)))
 
@@ -468,7 +468,7 @@ class _FilePlanner:
             return "the file no longer exists"
         if not self.path.is_file():
             return "not a regular file"
-        if not self.path.name.lower().endswith((".json", ".jsonl")):
+        if not self.path.name.lower().endswith(RECORD_SUFFIXES):
             return "not a record file"
         if Path(os.path.realpath(self.path)).is_relative_to(self.quarantine):
             return "inside the quarantine folder; not touched"
@@ -560,7 +560,8 @@ class _FilePlanner:
     def _plan_band(
         self, doc: _Document, unit: int, pointer: str, finding: Finding
     ) -> FixBand | None:
-        fields = INTEGRITY.of(self.config).fields
+        settings = INTEGRITY.of(self.config)
+        fields = settings.fields
         record = doc.value(unit)
         band_pointer = pointer + json_pointer(fields.band)
         if not isinstance(record, dict) or finding.pointer != band_pointer:
@@ -568,7 +569,7 @@ class _FilePlanner:
             return None
         old = record.get(fields.band)
         try:
-            new = map_score_to_band(record.get(fields.score), INTEGRITY.of(self.config).bands)
+            new = map_score_to_band(record.get(fields.score), settings.bands)
         except ScoreError:
             self._give_up([finding], _STALE)
             return None
@@ -582,8 +583,7 @@ class _FilePlanner:
         }:
             self._give_up([finding], "cannot locate the band's bytes in the record")
             return None
-        names = INTEGRITY.of(self.config).bands.names
-        shown_old = show(old, "word", words=names)
+        shown_old = show(old, "word", words=settings.bands.names)
         shift = doc.shift.get(unit, 0)
         span = (span[0] + shift, span[1] + shift)  # in the file
         return FixBand(self.shown, finding.line, band_pointer, old, new, unit, span, shown_old)
@@ -780,7 +780,7 @@ class _FileApplier:
             bands={f.unit: (f.span, f.new) for f in fixes},
         )
         # The quarantine copies are durable; check once more before the source changes.
-        if hashlib.sha256(self.plan.path.read_bytes()).hexdigest() != self.plan.sha256:
+        if hashlib.sha256(path.read_bytes()).hexdigest() != self.plan.sha256:
             self.fail("the file changed while quarantining")
             return
         atomic_write(path, remediated)
@@ -844,9 +844,7 @@ def describe_report(
         for f in report.band_fixes
     ]
     for entry in report.quarantined:
-        where = _location(entry.path, entry.line)
-        if entry.pointer:
-            where += f" {entry.pointer}"
+        where = _where(entry.path, entry.line, entry.pointer)
         stored = display_path(entry.stored, report.cwd)
         lines.append(f"quarantined {where} ({', '.join(entry.codes)}) -> {stored}")
     lines += [_describe_skip(skip).replace("skip ", "skipped ", 1) for skip in report.skipped]
@@ -909,9 +907,7 @@ def _describe_action(action: Action) -> str:
     if isinstance(action, QuarantineFile):
         return f"quarantine {action.path} ({codes})"
     what = "line" if not action.pointer else "element"
-    where = _location(action.path, action.line)
-    if action.pointer:
-        where += f" {action.pointer}"
+    where = _where(action.path, action.line, action.pointer)
     return f"quarantine {where} ({codes}; the {what} is cut out of the file)"
 
 

@@ -87,11 +87,13 @@ class _Bands(Kind):
         return bands
 
 
+_FIELD_KEYS = ("date", "schema_version", "score", "band")
+
+
 def _build(values: Values) -> IntegrityConfig:
-    fields = Fields(
-        *(values[f"fields.{key}"] for key in ("date", "schema_version", "score", "band"))
-    )
-    if len({fields.date, fields.schema_version, fields.score, fields.band}) != 4:
+    names = [values[f"fields.{key}"] for key in _FIELD_KEYS]
+    fields = Fields(*names)
+    if len(set(names)) != len(names):
         given = sorted({values.origin(f"fields.{k}") for k in _FIELD_KEYS} - {"default"})
         raise ConfigError(
             f"{', '.join(given) or 'fields'}: date, schema_version, score and band must name "
@@ -122,7 +124,6 @@ def _build(values: Values) -> IntegrityConfig:
     )
 
 
-_FIELD_KEYS = ("date", "schema_version", "score", "band")
 _DEFAULT = IntegrityConfig()
 
 INTEGRITY: SectionSpec[IntegrityConfig] = SectionSpec(

@@ -110,8 +110,10 @@ class RecordStore:
         self.config = config
         self.normalize_version = normalize_version
         self.lock = lock
+        settings = INTEGRITY.of(config)
+        self._fields = settings.fields
         self._validator = RecordValidator(config, reference_day(None, now).toordinal())
-        self._guard = DuplicateGuard(INTEGRITY.of(config).duplicate_scope)
+        self._guard = DuplicateGuard(settings.duplicate_scope)
         for file in discover_files([self.directory], RECORD_SUFFIXES).files:
             self._remember(file)
 
@@ -122,7 +124,7 @@ class RecordStore:
         integrity gate would flag, and `DuplicateRecord` for a second record
         with the same key. Nothing is written in either case.
         """
-        fields = INTEGRITY.of(self.config).fields
+        fields = self._fields
         _, normalized, defects = self._validator.validate(dict(record))
         if defects:
             raise RecordRejected(defects)
@@ -150,8 +152,7 @@ class RecordStore:
         return target
 
     def _remember(self, file: Path) -> None:
-        if not file.exists():
-            return
+        # A file that is not there (a day not yet written) reads as one unreadable item.
         for item in read_records(file, str(file)):
             if isinstance(item, CorruptItem):
                 continue
@@ -161,16 +162,16 @@ class RecordStore:
                 continue
             if normalized is None and self._guard.scope != "date":
                 continue
-            raw_date = cast(dict[str, Any], item.value)[INTEGRITY.of(self.config).fields.date]
+            raw_date = cast(dict[str, Any], item.value)[self._fields.date]
             key = self._guard.key_of_normalized(raw_date, normalized)
             self._guard.add_key(key, Origin(item.path, item.line))
 
     def _day_records(self, target: Path) -> list[Any]:
-        if not target.exists():
-            return []
         try:
             with open_regular(target) as handle:
                 value = orjson.loads(handle.read())
+        except FileNotFoundError:
+            return []  # the day's first record
         except orjson.JSONDecodeError:
             raise OpsguardError(
                 f"{printable(str(target))}: the day file is corrupt; repair it with "

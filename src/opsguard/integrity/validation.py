@@ -214,18 +214,20 @@ def json_pointer(field: str) -> str:
     return "/" + field.replace("~", "~0").replace("/", "~1")
 
 
+_JSON_KINDS: dict[type, str] = {
+    dict: "object",
+    list: "array",
+    str: "string",
+    bool: "boolean",
+    type(None): "null",
+    int: "number",
+    float: "number",
+}
+
+
 def kind_of(value: object) -> str:
     """The JSON name of a parsed value's type."""
-    names = {
-        dict: "object",
-        list: "array",
-        str: "string",
-        bool: "boolean",
-        type(None): "null",
-        int: "number",
-        float: "number",
-    }
-    return names.get(type(value), type(value).__name__)
+    return _JSON_KINDS.get(type(value), type(value).__name__)
 
 
 def _missing(at: str, field: str) -> Defect:

@@ -73,7 +73,7 @@ def redact_file(path: Path, findings: Sequence[Finding], classifier: KeyClassifi
     for finding in failing:
         by_line[finding.line or 0].append(finding)
     if path.name.lower().endswith(".json"):
-        new_body, places = _redact_document(body, failing, classifier)
+        new_body, places = _redact_document(body, failing, by_line, classifier)
         lines = tuple(sorted(by_line))
     else:
         new_body, places, lines = _redact_lines(
@@ -109,17 +109,14 @@ def _redact_lines(
 def _redact_line(
     content: bytes, findings: list[Finding], classifier: KeyClassifier, *, jsonl: bool
 ) -> tuple[bytes, int]:
-    # Several findings at one place (an email and a `rhr=` in one string) mask it once.
-    pointers = list(dict.fromkeys(f.pointer for f in findings))
-    if jsonl and all(pointers):
+    if jsonl and all(f.pointer for f in findings):
         try:
             value = orjson.loads(content)
         except orjson.JSONDecodeError:
-            value = _NOT_JSON
-        if value is not _NOT_JSON:
-            for pointer in pointers:
-                value = _mask_pointer(value, pointer, classifier)
-            return orjson.dumps(value), len(pointers)
+            pass
+        else:
+            value, places = _mask_pointers(value, findings, classifier)
+            return orjson.dumps(value), places
     text = content.decode("utf-8", "replace").replace("\x00", "")
     masked, count = _mask_text(text, classifier)
     if count:
@@ -129,25 +126,31 @@ def _redact_line(
     return (orjson.dumps(REDACTED) if jsonl else REDACTED.encode()), 1
 
 
-_NOT_JSON = object()
-
-
 def _redact_document(
-    body: bytes, findings: list[Finding], classifier: KeyClassifier
+    body: bytes,
+    findings: list[Finding],
+    by_line: Mapping[int, list[Finding]],
+    classifier: KeyClassifier,
 ) -> tuple[bytes, int]:
     try:
         value = orjson.loads(body)
     except orjson.JSONDecodeError:
         # A document the scan read as text: mask it line by line.
-        by_line: dict[int, list[Finding]] = defaultdict(list)
-        for finding in findings:
-            by_line[finding.line or 0].append(finding)
         new_body, places, _ = _redact_lines(body, by_line, classifier, jsonl=False)
         return new_body, places
-    pointers = list(dict.fromkeys(f.pointer for f in findings))
+    value, places = _mask_pointers(value, findings, classifier)
+    return orjson.dumps(value, option=orjson.OPT_INDENT_2) + b"\n", places
+
+
+def _mask_pointers(
+    value: Any, findings: list[Finding], classifier: KeyClassifier
+) -> tuple[Any, int]:
+    """`value` with every place the findings point at masked, and how many places there were
+    (several findings at one place, an email and a `rhr=` in one string, mask it once)."""
+    pointers = dict.fromkeys(f.pointer for f in findings)
     for pointer in pointers:
         value = _mask_pointer(value, pointer, classifier)
-    return orjson.dumps(value, option=orjson.OPT_INDENT_2) + b"\n", len(pointers)
+    return value, len(pointers)
 
 
 def _mask_pointer(value: Any, pointer: str, classifier: KeyClassifier) -> Any:
@@ -204,7 +207,8 @@ def _mask_text(text: str, classifier: KeyClassifier) -> tuple[str, int]:
     at = 0
     for start, end in spans:
         # Keep the space a `key 52 bpm` form starts its value with.
-        lead = text[start:end][: len(text[start:end]) - len(text[start:end].lstrip())]
+        span = text[start:end]
+        lead = span[: len(span) - len(span.lstrip())]
         out += [text[at:start], lead, REDACTED]
         at = end
     out.append(text[at:])

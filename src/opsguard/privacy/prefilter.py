@@ -44,20 +44,19 @@ from collections.abc import Iterable
 from typing import Any
 
 from .keys import DenyEntry
-from .text import TRIGGER_LITERALS
+from .text import TRIGGER_LITERALS, UNITS
 
 __all__ = ["Prefilter", "load"]
 
 # The shortest line that can be nested past orjson's 1024 levels (`[` * 1025 + `]` * 1025).
 _DEEP = 2 * 1025
-_UNITS = rb"bpm|brpm|ms|msec|%|kg|kgs|lb|lbs|kcal|cal|mmhg|mg/dl|steps|min|mins|h|hrs|s|sec|m|km|mi"
 # `text.TRIGGER_LITERALS` and `text.TRIGGER_PATTERNS` in RE2 syntax: each alternative
 # matches wherever the original does (at most one byte earlier, never across a newline);
 # then a backslash, non-ASCII bytes, and numbers a double cannot hold (a number whose
 # exponent has three digits, a run of 300 digits).
 _TRIGGERS = (
     rb"[=@\\\t\x80-\xff]|eyJ|[^\"\n]: |(?m:^): |(?i:bearer|oauth) "
-    rb"|[\w\-] +-?[0-9]+(?:\.[0-9]+)? *(?i:" + _UNITS + rb")"
+    rb"|[\w\-] +-?[0-9]+(?:\.[0-9]+)? *(?i:" + UNITS.encode() + rb")"
     rb"|\.[0-9]{3,} *, *-?[0-9]{1,3}\.[0-9]{3}"
     rb"|(?:[:,\[]|(?m:^))[ \t]*-?[0-9]+(?:\.[0-9]+)?[eE][+\-]?[0-9]{3}|[0-9]{300}"
 )

@@ -189,9 +189,10 @@ class Scanner:
         self._string_verdicts: dict[bytes, bool] = {}
         # The byte prefilter (denylist mode, when its engines are installed): lines it
         # proves clean are never parsed. Loaded for the first large JSONL file only, so a
-        # scan of small files does not pay for importing and compiling it.
+        # scan of small files (or in allowlist mode) does not pay for importing and
+        # compiling it.
         self._prefilter: Prefilter | None = None
-        self._prefilter_loaded = not self.use_prefilter
+        self._prefilter_loaded = not self.use_prefilter or self.allow is not None
         self._prefilter_from = PREFILTER_MIN_SIZE if prefilter_from is None else prefilter_from
 
     # --- files ---------------------------------------------------------------------------------
@@ -295,7 +296,7 @@ class Scanner:
         if prefilter and not self._prefilter_loaded:
             self._prefilter = load_prefilter(self.classifier.entries)
             self._prefilter_loaded = True
-        use = self._prefilter if prefilter and self.allow is None else None
+        use = self._prefilter if prefilter else None
         for data in blocks:
             block = data[len(BOM) :] if start == 0 and data.startswith(BOM) else data
             offset += len(data) - len(block)
@@ -400,15 +401,14 @@ class Scanner:
         has keys (a cheap count; strings holding `":` count too), the bytes
         are parsed again keeping every (key, value) pair, and that is walked.
         """
-        counted: list[int] = [0]
-        found = self._walk(value, strings=strings, keys=counted)
-        if len(_KEY_END.findall(raw)) <= counted[0]:
+        found, keys = self._walk(value, strings=strings)
+        if len(_KEY_END.findall(raw)) <= keys:
             return found
         try:
             pairs = json.loads(raw, object_pairs_hook=_Pairs)
         except (ValueError, RecursionError):  # orjson read it; deeper than json's stack
             return found
-        return self._walk(pairs, strings=strings)
+        return self._walk(pairs, strings=strings)[0]
 
     def _strings_may_hit(self, raw: bytes, triggers: list[int]) -> bool:
         """Whether a detector matches in a string holding a trigger (True when unsure)."""
@@ -621,10 +621,8 @@ class Scanner:
 
     # --- the exact walk ------------------------------------------------------------------------
 
-    def _walk(
-        self, root: object, *, strings: bool = True, keys: list[int] | None = None
-    ) -> list[_Found]:
-        """Every detection in one JSON value, in document order.
+    def _walk(self, root: object, *, strings: bool = True) -> tuple[list[_Found], int]:
+        """Every detection in one JSON value, in document order, and the number of keys seen.
 
         Iterative (orjson allows 1024 levels; Python's recursion limit is
         lower). Locations are parent-linked frames `(parent, key or index)`,
@@ -635,7 +633,7 @@ class Scanner:
         findings point at the leaves. `strings=False` skips the value
         detectors (the fast path proved the line's bytes cannot trigger them).
         Objects are dicts, or `_Pairs` (every pair of an object with a
-        repeated key); `keys`, when given, receives the number of keys seen.
+        repeated key).
         """
         found: list[_Found] = []
         classify = self.classifier.classify
@@ -713,9 +711,7 @@ class Scanner:
                 if child_item[3] is not None:
                     stack.append(child_item[3])
                 stack.append(child_item)
-        if keys is not None:
-            keys[0] += key_count
-        return found
+        return found, key_count
 
     def _confirm(self, match: KeyMatch, value: object, frame: _Frame, key: str) -> _Found | None:
         """The finding for a denied key if its value confirms it; None (counted) if not."""
@@ -729,11 +725,16 @@ class Scanner:
             found = replace(found, why=_why(match.value_class, match.entry, verdict.shape))
         return found
 
-    def _string_hits(self, text: str, frame: _Frame, found: list[_Found], place: str) -> None:
+    def _confirmed_hits(self, text: str) -> Iterator[Hit]:
+        """`detect_text`'s hits in `text`; the look-alikes among them are counted, not given."""
         for hit in detect_text(text, self.classifier, look_alikes=True):
-            if not hit.confirmed:
+            if hit.confirmed:
+                yield hit
+            else:
                 self.look_alikes += 1
-                continue
+
+    def _string_hits(self, text: str, frame: _Frame, found: list[_Found], place: str) -> None:
+        for hit in self._confirmed_hits(text):
             item = self._found(hit.code, frame, f"{_describe(hit)} {place}")
             if hit.key:
                 item = replace(item, key_path=_join(item.key_path, hit.key))
@@ -820,13 +821,19 @@ class Scanner:
             offset += len(data) - len(block)
             lines = _Lines(block)
             slow = set(_triggered(lines, quotes=True))
+            invalid: dict[int, int] = {}  # line index: offset of its first byte not UTF-8
             try:
                 block.decode("utf-8")
             except UnicodeDecodeError:
-                slow.update(i for i, raw in enumerate(lines.lines) if not _is_utf8(raw))
+                invalid = {
+                    i: bad
+                    for i, raw in enumerate(lines.lines)
+                    if (bad := _invalid_utf8_at(raw)) is not None
+                }
+                slow.update(invalid)
             for index in sorted(slow):
                 raw = lines.lines[index]
-                bad = _invalid_utf8_at(raw)
+                bad = invalid.get(index)
                 if bad is not None:
                     self._report(
                         "unreadable",
@@ -844,10 +851,7 @@ class Scanner:
     def _text_line(self, raw: bytes) -> list[_Found]:
         text = raw.decode("utf-8", "replace")
         found: list[_Found] = []
-        for hit in detect_text(text, self.classifier, look_alikes=True):
-            if not hit.confirmed:
-                self.look_alikes += 1
-                continue
+        for hit in self._confirmed_hits(text):
             message = f"{_describe(hit)} in free text"
             why = _hit_why(hit) if self.explain else ""
             found.append(_Found(hit.code, "", hit.key, message, hit.column, why=why))
@@ -1008,14 +1012,6 @@ def _is_empty(value: object) -> bool:
     return value is None or value in ("", {}, [])
 
 
-def _is_utf8(raw: bytes) -> bool:
-    try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
 def _parse_lines(lines: list[bytes]) -> list[Any]:
     """Parse every line: one orjson call per line through `map`, one by one only on an error."""
     try:
@@ -1123,11 +1119,9 @@ _CONTAINER_TYPES = frozenset({dict, list})
 
 def _flatten_lists(
     lists: list[Any], owners: Sequence[int], dicts: list[Any], dict_owners: list[int]
-) -> int:
-    """Append the objects inside (nested) arrays to `dicts`; returns how many arrays there were."""
-    seen = 0
+) -> None:
+    """Append the objects inside (nested) arrays to `dicts`, with owners."""
     while lists:
-        seen += len(lists)
         elements = list(chain.from_iterable(lists))
         element_owners = list(chain.from_iterable(map(repeat, owners, map(len, lists))))
         kinds = set(map(type, elements))
@@ -1144,7 +1138,6 @@ def _flatten_lists(
         mask = list(map(is_, types, repeat(list)))
         lists = list(compress(elements, mask))
         owners = list(compress(element_owners, mask))
-    return seen
 
 
 def _blocks(handle: IO[bytes]) -> Iterator[bytes]:

@@ -35,6 +35,7 @@ from .values import judge, judge_text
 __all__ = [
     "TRIGGER_LITERALS",
     "TRIGGER_PATTERNS",
+    "UNITS",
     "Hit",
     "detect_text",
     "may_hit",
@@ -59,7 +60,8 @@ _AUTH_SCHEME = re.compile(r"(?<![\w\-])(?i:bearer|oauth)[ \t]++([\w\-.~+/]{16,}+
 _COORDS = re.compile(
     r"(?<![\w.\-])(-?\d{1,2}\.\d{3,}+)[ \t]*+,[ \t]*+(-?\d{1,3}\.\d{3,}+)(?![\w.])", _A
 )
-_UNITS = r"bpm|brpm|ms|msec|%|kg|kgs|lb|lbs|kcal|cal|mmhg|mg/dl|steps|min|mins|h|hrs|s|sec|m|km|mi"
+# The units of a `key number unit` form (the byte prefilter, `prefilter.py`, uses them too).
+UNITS = r"bpm|brpm|ms|msec|%|kg|kgs|lb|lbs|kcal|cal|mmhg|mg/dl|steps|min|mins|h|hrs|s|sec|m|km|mi"
 # Only the key and its operator are consumed; the value is looked at (six
 # characters at most, enough to tell an empty one) but not consumed, so a key
 # inside a value (`msg="fetched rhr=52"`, `payload={"rhr": 52}`) is found too,
@@ -71,7 +73,7 @@ _KEY_VALUE = re.compile(
     r"|(?<![\w.\-])(?P<key>[A-Za-z_][\w.\-]{0,127}+)(?:[ \t]*+=[ \t]*+|[ \t]*+:[ \t]++)"
     r"(?=(?P<val>[^\s,;&}\])]{1,6}))"
     r"|(?<![\w.\-])(?P<ukey>[A-Za-z_][\w\-]{0,127}+)[ \t]++-?\d++(?:\.\d++)?+[ \t]*+"
-    rf"(?:{_UNITS})(?![A-Za-z])",
+    rf"(?:{UNITS})(?![A-Za-z])",
     _A | re.IGNORECASE,
 )
 _EMPTY_VALUES = frozenset({'""', "''", "null", "none", "nil", '"null"'})
@@ -92,7 +94,7 @@ TRIGGER_PATTERNS: tuple[tuple[bytes, re.Pattern[bytes]], ...] = (
         b" ",
         re.compile(
             rb" (?:(?<=[^\"]: )|(?<=(?i:bearer) )|(?<=(?i:oauth) )"
-            rb"|(?<=[\w\-] ) *+-?\d++(?:\.\d++)?+ *+(?i:" + _UNITS.encode() + rb"))"
+            rb"|(?<=[\w\-] ) *+-?\d++(?:\.\d++)?+ *+(?i:" + UNITS.encode() + rb"))"
         ),
     ),
     # Coordinates: a decimal with three places, a comma, another decimal.
@@ -156,28 +158,23 @@ def detect_text(text: str, classifier: KeyClassifier, *, look_alikes: bool = Fal
     key forms whose value did not confirm them, `confirmed=False`)."""
     hits: list[Hit] = []
     if "@" in text:
-        hits.extend(
-            Hit("pii", "email", "email address", "", m.start() + 1, start=m.start(), end=m.end())
-            for m in _EMAIL.finditer(text)
-        )
+        hits.extend(_pattern_hit("pii", "email", "email address", m) for m in _EMAIL.finditer(text))
     if "eyJ" in text:
         hits.extend(
-            Hit(
-                "secret",
-                "credential",
-                "JSON Web Token",
-                "",
-                m.start() + 1,
-                start=m.start(),
-                end=m.end(),
-            )
-            for m in _JWT.finditer(text)
+            _pattern_hit("secret", "credential", "JSON Web Token", m) for m in _JWT.finditer(text)
         )
     hits.extend(_auth_hits(text))
     hits.extend(_coordinate_hits(text))
     hits.extend(hit for hit in _key_value_hits(text, classifier) if hit.confirmed or look_alikes)
     hits.sort(key=lambda h: h.column)
     return hits
+
+
+def _pattern_hit(code: str, label: str, detail: str, match: re.Match[str], group: int = 0) -> Hit:
+    """A pattern detector's hit at `match`; a redaction masks its `group`."""
+    return Hit(
+        code, label, detail, "", match.start() + 1, start=match.start(group), end=match.end(group)
+    )
 
 
 def _auth_hits(text: str) -> Iterator[Hit]:
@@ -189,30 +186,14 @@ def _auth_hits(text: str) -> Iterator[Hit]:
             or any(c in "-._~+/" for c in token)
             or (token.lower() != token and token.upper() != token)
         ):
-            yield Hit(
-                "secret",
-                "credential",
-                "Bearer/OAuth credential",
-                "",
-                match.start() + 1,
-                start=match.start(1),
-                end=match.end(1),
-            )
+            yield _pattern_hit("secret", "credential", "Bearer/OAuth credential", match, 1)
 
 
 def _coordinate_hits(text: str) -> Iterator[Hit]:
     for match in _COORDS.finditer(text):
         lat, lon = float(match.group(1)), float(match.group(2))
         if abs(lat) <= 90 and abs(lon) <= 180:
-            yield Hit(
-                "location",
-                "location",
-                "latitude/longitude pair",
-                "",
-                match.start() + 1,
-                start=match.start(),
-                end=match.end(),
-            )
+            yield _pattern_hit("location", "location", "latitude/longitude pair", match)
 
 
 def _key_value_hits(text: str, classifier: KeyClassifier) -> Iterator[Hit]:

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -291,7 +292,9 @@ def _coordinate(value: object, budget: _Budget) -> Verdict:
     return _leaves(value, _coordinate, budget)
 
 
-def _identity(value: object, budget: _Budget) -> Verdict:
+def _word(value: object) -> Verdict | str:
+    """What identity and credential values share: the verdict on a number, a boolean, a
+    non-string, a blank, an enum word or a masked value; else the stripped string."""
     if _is_number(value):
         return Verdict(True, "a number")
     if type(value) is bool:
@@ -299,13 +302,19 @@ def _identity(value: object, budget: _Budget) -> Verdict:
     if type(value) is not str:
         return Verdict(True, "a value")
     stripped = value.strip()
-    lowered = stripped.lower()
     if not stripped:
         return Verdict(False, "a blank string")
-    if lowered in _ENUM_WORDS:
+    if stripped.lower() in _ENUM_WORDS:
         return Verdict(False, "an enum or permission word")
     if _MASKED.fullmatch(stripped):
         return Verdict(False, "a masked value")
+    return stripped
+
+
+def _identity(value: object, budget: _Budget) -> Verdict:
+    stripped = _word(value)
+    if isinstance(stripped, Verdict):
+        return stripped
     if _SLUG.fullmatch(stripped):
         return Verdict(False, "a slug with '/'")
     if _EMAIL_LIKE.fullmatch(stripped):
@@ -318,20 +327,9 @@ def _identity(value: object, budget: _Budget) -> Verdict:
 
 
 def _credential(value: object, budget: _Budget) -> Verdict:
-    if _is_number(value):
-        return Verdict(True, "a number")
-    if type(value) is bool:
-        return Verdict(False, "a boolean")
-    if type(value) is not str:
-        return Verdict(True, "a value")
-    stripped = value.strip()
-    lowered = stripped.lower()
-    if not stripped:
-        return Verdict(False, "a blank string")
-    if lowered in _ENUM_WORDS:
-        return Verdict(False, "an enum or permission word")
-    if _MASKED.fullmatch(stripped):
-        return Verdict(False, "a masked value")
+    stripped = _word(value)
+    if isinstance(stripped, Verdict):
+        return stripped
     if _REFERENCE.fullmatch(stripped):
         return Verdict(False, "a reference to a secret")
     if " " not in stripped and len(stripped) >= 8:
@@ -339,14 +337,17 @@ def _credential(value: object, budget: _Budget) -> Verdict:
     return Verdict(True, "a string")
 
 
-def _scalar_or_leaves(value: object, rule: Any, budget: _Budget) -> Verdict:
+# A value class's rule for one value (`_identity`, `_credential`, `_coordinate`).
+_Rule = Callable[[object, _Budget], Verdict]
+
+
+def _scalar_or_leaves(value: object, rule: _Rule, budget: _Budget) -> Verdict:
     if type(value) is list or type(value) is dict:
         return _leaves(value, rule, budget)
-    verdict: Verdict = rule(value, budget)
-    return verdict
+    return rule(value, budget)
 
 
-def _leaves(value: object, rule: Any, budget: _Budget) -> Verdict:
+def _leaves(value: object, rule: _Rule, budget: _Budget) -> Verdict:
     """A container confirms when one of its leaves does (by `rule`)."""
     kind = "an object" if type(value) is dict else "a list"
     stack: list[Any] = [value]
@@ -362,7 +363,7 @@ def _leaves(value: object, rule: Any, budget: _Budget) -> Verdict:
             return Verdict(True, f"{kind} too large to judge")
         if item is None or item == "":
             continue
-        verdict: Verdict = rule(item, budget)
+        verdict = rule(item, budget)
         if verdict.confirmed:
             return Verdict(True, f"{kind} holding {verdict.shape}")
     return Verdict(False, f"{kind} of look-alike values")

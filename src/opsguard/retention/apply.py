@@ -28,7 +28,7 @@ import errno
 import os
 
 from .model import Decision, Outcome, ScannedDir, identity
-from .scan import Swapped, open_subdir
+from .scan import Swapped, open_subdir, os_reason
 
 __all__ = ["Outcome", "execute", "would_empty"]
 
@@ -111,23 +111,15 @@ class _Run:
     def file(self, fd: int, decision: Decision) -> bool:
         """Remove one file if it is still what was judged; True if it is gone now."""
         try:
-            now = os.lstat(decision.name, dir_fd=fd)
-        except FileNotFoundError:
-            self.changed[decision.rel] = "gone before it could be removed"
-            return True
-        except OSError as exc:
-            self.failed[decision.rel] = _why(exc)
-            return False
-        if identity(now) != decision.identity:
-            self.changed[decision.rel] = "changed since the scan (inode, size, mtime or ctime)"
-            return False
-        try:
+            if identity(os.lstat(decision.name, dir_fd=fd)) != decision.identity:
+                self.changed[decision.rel] = "changed since the scan (inode, size, mtime or ctime)"
+                return False
             os.unlink(decision.name, dir_fd=fd)
         except FileNotFoundError:
             self.changed[decision.rel] = "gone before it could be removed"
             return True
         except OSError as exc:
-            self.failed[decision.rel] = _why(exc)
+            self.failed[decision.rel] = os_reason(exc)
             return False
         self.deleted.add(decision.rel)
         return True
@@ -142,7 +134,7 @@ class _Run:
                 errno.ENOTDIR,
                 errno.ENOENT,
             )
-            why = "directory replaced or removed since the scan" if replaced else _why(exc)
+            why = "directory replaced or removed since the scan" if replaced else os_reason(exc)
             self.abandon(child, why, replaced)
             return False
         try:
@@ -155,7 +147,7 @@ class _Run:
             os.rmdir(child.name, dir_fd=fd)
         except OSError as exc:
             if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST):  # something new arrived: keep
-                self.dir_failures.append((child.rel, _why(exc)))
+                self.dir_failures.append((child.rel, os_reason(exc)))
             return False
         self.dirs_removed.append(child.rel)
         return True
@@ -168,7 +160,3 @@ class _Run:
                     self.changed[decision.rel] = why
                 else:
                     self.failed[decision.rel] = why
-
-
-def _why(exc: OSError) -> str:
-    return exc.strerror or str(exc)

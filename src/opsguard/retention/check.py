@@ -39,7 +39,7 @@ from .report import build_result, describe
 from .roots import OpenRoot, close_all, open_root, refusal
 from .rule import Protector, to_ns
 from .scan import scan_root
-from .settings import RETENTION, RetentionRoot
+from .settings import RETENTION, RetentionConfig, RetentionRoot
 
 __all__ = ["RetentionReport", "RootReport", "check_retention", "describe"]
 
@@ -64,7 +64,8 @@ def check_retention(
     """
     started = time.perf_counter()
     cwd = (cwd or Path.cwd()).resolve()
-    clock = now or RETENTION.of(config).now or datetime.now(UTC)
+    retention = RETENTION.of(config)
+    clock = now or retention.now or datetime.now(UTC)
     planned: list[Mapping[str, PlannedFile] | None]
     if plan is not None:
         if roots is not None:
@@ -72,7 +73,7 @@ def check_retention(
         roots = [RetentionRoot(r.path, r.days, r.age_from) for r in plan.roots]
         planned = [r.files for r in plan.roots]
     else:
-        roots = list(RETENTION.of(config).roots(config.paths) if roots is None else roots)
+        roots = list(retention.roots(config.paths) if roots is None else roots)
         planned = [None] * len(roots)
 
     displays = [display_path(root.path, cwd) for root in roots]
@@ -96,7 +97,8 @@ def check_retention(
                     )
         identities = {(h.info.st_dev, h.info.st_ino) for h in opened}
         seen: set[tuple[int, int]] = set()
-        protector = Protector.build(RETENTION.of(config).protect)
+        protector = Protector.build(retention.protect)
+        now_ns = to_ns(clock)
         for root, handle, files in zip(roots, opened, planned, strict=True):
             identity = (handle.info.st_dev, handle.info.st_ino)
             if identity in seen:
@@ -106,7 +108,7 @@ def check_retention(
                 root_dev=handle.info.st_dev,
                 days=root.days,
                 age_from=root.age_from,
-                now_ns=to_ns(clock),
+                now_ns=now_ns,
                 protector=protector,
                 plan=files,
                 record_kept=record_kept,
@@ -118,7 +120,7 @@ def check_retention(
                     judge,
                     mode=mode,
                     cwd=cwd,
-                    config=config,
+                    retention=retention,
                     others=identities - {identity},
                     force=force,
                 )
@@ -137,7 +139,7 @@ def _run_root(
     *,
     mode: str,
     cwd: Path,
-    config: Config,
+    retention: RetentionConfig,
     others: set[tuple[int, int]],
     force: bool,
 ) -> RootReport:
@@ -145,7 +147,6 @@ def _run_root(
         tree = scan_root(handle.fd, handle.info, judge, other_roots=others)
     missing = tuple(judge.missing())
     candidates = judge.candidates
-    retention = RETENTION.of(config)
     capped = (
         candidates > retention.max_delete
         or candidates > retention.max_delete_fraction * judge.files

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,7 +30,7 @@ from ..core.atomic import atomic_open, atomic_write, make_dirs_durable
 from ..core.errors import OpsguardError
 from ..core.files import open_regular, printable
 from .model import PlannedFile
-from .rule import NS, from_ns
+from .rule import from_ns, seconds
 from .settings import RETENTION_AGE_BASES
 
 if TYPE_CHECKING:
@@ -74,7 +75,7 @@ def write_plan(report: RetentionReport, path: Path) -> None:
                 "mtime_ns": decision.mtime_ns,
                 "ctime_ns": decision.ctime_ns,
                 "mtime": iso(from_ns(decision.mtime_ns)),
-                "age_s": _seconds(decision.age_ns),
+                "age_s": seconds(decision.age_ns),
                 "rule": root.rule(decision),
             }
             for decision in root.decisions()
@@ -97,18 +98,16 @@ def write_plan(report: RetentionReport, path: Path) -> None:
         "now": iso(report.now),
         "roots": roots,
     }
-    _write(path, (json.dumps(document, indent=1, ensure_ascii=True) + "\n").encode("ascii"))
+    payload = (json.dumps(document, indent=1, ensure_ascii=True) + "\n").encode("ascii")
+    with _writing(path):
+        atomic_write(path, payload)
 
 
 def write_log(report: RetentionReport, path: Path) -> None:
     """One JSON line per decision: every file, every directory removed or not entered."""
-    try:
-        make_dirs_durable(path.parent)
-        with atomic_open(path, "w") as handle:
-            for record in _log_records(report):
-                handle.write(json.dumps(record, ensure_ascii=True) + "\n")
-    except OSError as exc:
-        raise OpsguardError(f"cannot write {printable(str(path))}: {exc.strerror or exc}") from None
+    with _writing(path), atomic_open(path, "w") as handle:
+        for record in _log_records(report):
+            handle.write(json.dumps(record, ensure_ascii=True) + "\n")
 
 
 def _log_records(report: RetentionReport) -> Iterator[dict[str, Any]]:
@@ -122,7 +121,7 @@ def _log_records(report: RetentionReport) -> Iterator[dict[str, Any]]:
                 "action": line.action,
                 "reason": line.reason,
                 "basis": decision.basis,
-                "age_s": _seconds(decision.age_ns),
+                "age_s": seconds(decision.age_ns),
                 "size": decision.size,
                 "days": root.days,
                 "detail": line.detail,
@@ -231,13 +230,11 @@ def _int(data: dict[str, Any], key: str, where: str) -> int:
     return value
 
 
-def _seconds(age_ns: int | None) -> float | None:
-    return None if age_ns is None else age_ns / NS
-
-
-def _write(path: Path, payload: bytes) -> None:
+@contextmanager
+def _writing(path: Path) -> Iterator[None]:
+    """Make `path`'s directory; any `OSError` while writing it is one `OpsguardError` line."""
     try:
         make_dirs_durable(path.parent)
-        atomic_write(path, payload)
+        yield
     except OSError as exc:
         raise OpsguardError(f"cannot write {printable(str(path))}: {exc.strerror or exc}") from None

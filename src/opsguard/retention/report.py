@@ -22,7 +22,7 @@ from .codes import RETENTION_CODES
 from .judge import SAME_MTIME_SPREAD_NS
 from .model import RootReport
 from .plan import iso
-from .rule import NS, age_text
+from .rule import NS, age_text, seconds
 from .settings import RETENTION
 from .summary import RetentionSummary, RootSummary
 
@@ -104,7 +104,7 @@ def build_result(
         kept=sum(root.kept for root in roots),
         skipped=dict(sorted(skipped.items())),
         dirs_removed=sum(len(root.dirs_removed) for root in roots),
-        oldest_kept_age_s={root.display: _seconds(t.oldest_kept_ns) for root, t in pairs},
+        oldest_kept_age_s={root.display: seconds(t.oldest_kept_ns) for root, t in pairs},
         counts={code: counts[code] for code in RETENTION_CODES if counts[code]},
         reasons=_reasons(errors),
     )
@@ -130,7 +130,7 @@ def _root_summary(root: RootReport, figures: RootTally) -> RootSummary:
         kept=root.kept,
         skipped=figures.skipped,
         dirs_removed=len(root.dirs_removed),
-        oldest_kept_age_s=_seconds(figures.oldest_kept_ns),
+        oldest_kept_age_s=seconds(figures.oldest_kept_ns),
         capped=root.capped,
     )
 
@@ -198,32 +198,15 @@ def _findings(root: RootReport, figures: RootTally, config: Config) -> list[Find
         # incomplete, and a guard that cannot see cannot pass.
         severity: Severity = "error" if excluded.reason == "not-scanned" else "warning"
         add(excluded.reason, severity, root.join(excluded.rel), f"not entered: {excluded.detail}")
-    noted = ("other-filesystem", "changed-since-plan", "special-file")
-    for decision in root.decisions() if any(r in root.judged_skips for r in noted) else ():
-        if decision.reason == "special-file":
-            add(
-                "special-file",
-                "warning",
-                root.join(decision.rel),
-                "a FIFO, socket or device: never opened, never deleted",
-            )
-        elif decision.reason == "other-filesystem":
-            add(
-                "other-filesystem",
-                "warning",
-                root.join(decision.rel),
-                "on another filesystem than the root; not touched",
-            )
-        elif decision.reason == "changed-since-plan":
-            gone = decision.age_ns is None
-            add(
-                "changed-since-plan",
-                "warning",
-                root.join(decision.rel),
-                "not found below the root (gone, moved, or in a directory not entered); not deleted"
-                if gone
-                else "changed since the plan (device, inode, size or mtime); not deleted",
-            )
+    for decision in root.decisions() if any(r in root.judged_skips for r in _NOTES) else ():
+        reason = decision.reason
+        if reason == "changed-since-plan" and decision.age_ns is None:
+            message = _NOT_FOUND  # a planned file the scan never found, so never aged
+        elif reason in _NOTES:
+            message = _NOTES[reason]
+        else:
+            continue
+        add(reason, "warning", root.join(decision.rel), message)
     if root.outcome is not None:
         for rel, why in root.outcome.failed.items():
             add("remove-failed", "error", root.join(rel), f"cannot remove: {why}")
@@ -232,6 +215,15 @@ def _findings(root: RootReport, figures: RootTally, config: Config) -> list[Find
         for rel, why in root.outcome.dir_failures:
             add("rmdir-failed", "warning", root.join(rel), f"empty directory not removed: {why}")
     return out
+
+
+# The warning on each file skipped before any deletion, by its reason.
+_NOTES = {
+    "other-filesystem": "on another filesystem than the root; not touched",
+    "changed-since-plan": "changed since the plan (device, inode, size or mtime); not deleted",
+    "special-file": "a FIFO, socket or device: never opened, never deleted",
+}
+_NOT_FOUND = "not found below the root (gone, moved, or in a directory not entered); not deleted"
 
 
 def _reasons(errors: list[Finding]) -> list[str]:
@@ -326,7 +318,3 @@ def _age(age_ns: int) -> str:
 
 def _files(n: int) -> str:
     return f"{n} file" if n == 1 else f"{n} files"
-
-
-def _seconds(age_ns: int | None) -> float | None:
-    return None if age_ns is None else age_ns / NS

@@ -39,6 +39,7 @@ __all__ = [
     "from_ns",
     "limit_ns",
     "name_stamp_ns",
+    "seconds",
     "to_ns",
 ]
 
@@ -68,6 +69,11 @@ def to_ns(moment: datetime) -> int:
 def from_ns(ns: int) -> datetime:
     """The UTC datetime of `ns` (to the microsecond)."""
     return _EPOCH + timedelta(microseconds=ns // 1000)
+
+
+def seconds(age_ns: int | None) -> float | None:
+    """An age in seconds, for the summary, the plan and the log (None stays None)."""
+    return None if age_ns is None else age_ns / NS
 
 
 def limit_ns(days: int) -> int:

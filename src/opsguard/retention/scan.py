@@ -46,6 +46,7 @@ __all__ = [
     "Swapped",
     "device_of",
     "open_subdir",
+    "os_reason",
     "scan_root",
 ]
 
@@ -115,7 +116,7 @@ class _Walker:
         try:
             names = os.listdir(fd)
         except OSError as exc:
-            excluded.append(Excluded(rel, "not-scanned", _reason(exc)))
+            excluded.append(Excluded(rel, "not-scanned", os_reason(exc)))
             names = []
         names.sort()
         lstat = os.lstat
@@ -125,7 +126,7 @@ class _Walker:
             except FileNotFoundError:
                 continue  # removed since the listing: nothing left to judge
             except OSError as exc:
-                excluded.append(Excluded(prefix + entry, "not-scanned", _reason(exc)))
+                excluded.append(Excluded(prefix + entry, "not-scanned", os_reason(exc)))
                 continue
             if entry_info.st_mode & _IFMT == _IFDIR:  # S_ISDIR without the call
                 dirs.append((entry, entry_info))
@@ -169,7 +170,7 @@ class _Walker:
                         Excluded(child_rel, "changed-during-run", "replaced by a symlink or file")
                     )
                 else:
-                    excluded.append(Excluded(child_rel, "not-scanned", _reason(exc)))
+                    excluded.append(Excluded(child_rel, "not-scanned", os_reason(exc)))
                 continue
             try:
                 subdirs.append(self.scan(child_fd, entry, child_rel, entry_info, depth + 1))
@@ -187,5 +188,6 @@ class _Walker:
         )
 
 
-def _reason(exc: OSError) -> str:
+def os_reason(exc: OSError) -> str:
+    """Why a system call failed, for a message: its strerror, else the exception."""
     return exc.strerror or str(exc)

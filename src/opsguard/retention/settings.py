@@ -80,7 +80,7 @@ class _ExtraRoots(Kind):
             path = PathKind().from_value(item.get("path"), f"{here}.path", base)
             days = item.get("days")
             if days is not None:
-                days = Count(1, MAX_DAYS).from_value(days, f"{here}.days", base)
+                days = _DAYS.from_value(days, f"{here}.days", base)
             age_from = item.get("age_from")
             if age_from is not None:
                 age_from = Choice(RETENTION_AGE_BASES).from_value(
