@@ -45,6 +45,7 @@ __all__ = [
     "element_spans",
     "json_problem",
     "open_regular",
+    "pointer_segment",
     "printable",
     "special_kind",
     "unprintable",
@@ -446,7 +447,7 @@ class _Container:
 
     def child_pointer(self) -> str:
         segment = self.key if self.is_object else str(self.index)
-        return f"{self.pointer}/{_escape_segment(segment)}"
+        return f"{self.pointer}/{pointer_segment(segment)}"
 
 
 def duplicate_keys(data: bytes) -> list[tuple[str, int]]:
@@ -483,9 +484,10 @@ def duplicate_keys(data: bytes) -> list[tuple[str, int]]:
             seen = container.keys[key] = container.keys.get(key, 0) + 1
             container.key = key
             if seen > 1:
-                counts[f"{container.pointer}/{_escape_segment(key)}"] = seen
+                counts[f"{container.pointer}/{pointer_segment(key)}"] = seen
     return list(counts.items())
 
 
-def _escape_segment(key: str) -> str:
+def pointer_segment(key: str) -> str:
+    """A key as one JSON pointer segment (RFC 6901: `~` as `~0`, `/` as `~1`)."""
     return key.replace("~", "~0").replace("/", "~1")

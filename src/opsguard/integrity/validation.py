@@ -14,6 +14,7 @@ from typing import Any
 
 from ..core.config import Config
 from ..core.errors import InvalidSchemaVersion, ScoreError
+from ..core.files import pointer_segment
 from ..core.values import describe, show, shown
 from .bands import is_real, map_score_to_band
 from .settings import INTEGRITY
@@ -211,7 +212,7 @@ def parse_day(raw: str) -> int | None:
 
 def json_pointer(field: str) -> str:
     """The RFC 6901 pointer to a top-level field."""
-    return "/" + field.replace("~", "~0").replace("/", "~1")
+    return "/" + pointer_segment(field)
 
 
 _JSON_KINDS: dict[type, str] = {

@@ -61,6 +61,7 @@ from ..core.files import (
     display_path,
     json_problem,
     open_regular,
+    pointer_segment,
     printable,
 )
 from ..core.gcpause import gc_paused
@@ -762,7 +763,7 @@ class Scanner:
         cached = self._segments.get(key)
         if cached is None:
             shown = shown_name(key)
-            cached = key.replace("~", "~0").replace("/", "~1") if shown != "<redacted>" else shown
+            cached = pointer_segment(key) if shown != "<redacted>" else shown
             if len(self._segments) < CACHE_LIMIT:
                 self._segments[key] = cached
         return cached

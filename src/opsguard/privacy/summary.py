@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..core.summary import Summary
+from ..core.units import plural
 
 __all__ = ["PrivacySummary", "SelfTestSummary", "key_figure", "self_test_key_figure"]
 
@@ -53,18 +54,14 @@ class SelfTestSummary(Summary):
     look_alikes_flagged: int = 0
 
 
-def _count(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
 def key_figure(summary: PrivacySummary) -> str:
     scanned = (
-        f"{_count(summary.files, 'file')} / {_count(summary.lines, 'line')} scanned "
+        f"{plural(summary.files, 'file')} / {plural(summary.lines, 'line')} scanned "
         f"({summary.mode})"
     )
     found = (
-        f"{_count(summary.violations, 'violation')} in {_count(summary.violating_files, 'file')}"
-        f" / {_count(summary.violating_lines, 'line')}"
+        f"{plural(summary.violations, 'violation')} in {plural(summary.violating_files, 'file')}"
+        f" / {plural(summary.violating_lines, 'line')}"
         if summary.violations
         else "no violations"
     )

@@ -22,6 +22,7 @@ import orjson
 from ..catalog import key_figure
 from ..core.config import COMMENT_FINDINGS
 from ..core.result import CheckResult, Finding, RunContext, overall_status
+from ..core.units import plural
 from .escape import md_code, md_text
 
 __all__ = [
@@ -131,7 +132,7 @@ def _comment_builder(
             lines.append("")
             lines.append(
                 f"<details><summary>{_ICON[result.status]} {md_text(result.check)}: "
-                f"{_plural(len(errors), 'failing finding')}</summary>"
+                f"{plural(len(errors), 'failing finding')}</summary>"
             )
             lines.append("")
             shown = errors[:per_check]
@@ -189,7 +190,7 @@ def _check_table(results: Sequence[CheckResult], *, fold_passing: bool) -> list[
         lines += ["| | check | verdict | key figure |", "|---|---|---|---|"]
         for result in shown:
             warnings = sum(1 for f in result.findings if f.severity == "warning")
-            verdict = result.status + (f" ({_plural(warnings, 'warning')})" if warnings else "")
+            verdict = result.status + (f" ({plural(warnings, 'warning')})" if warnings else "")
             lines.append(
                 f"| {_ICON[result.status]} | {md_text(result.check)} | {verdict} | "
                 f"{md_text(key_figure(result))} |"
@@ -232,7 +233,3 @@ def _hard_cut(body: str, limit: int, context: RunContext) -> str:
 def _url(url: str) -> str:
     # A URL comes from the runner's environment, but ( ) < > and spaces would still end it early.
     return "".join(c if c not in "()<> \n" else f"%{ord(c):02X}" for c in url)
-
-
-def _plural(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"

@@ -17,7 +17,7 @@ from datetime import datetime
 from ..core.config import Config
 from ..core.files import printable
 from ..core.result import CheckResult, Finding, Severity
-from ..core.units import human_bytes
+from ..core.units import human_bytes, plural
 from .codes import RETENTION_CODES
 from .judge import SAME_MTIME_SPREAD_NS
 from .model import RootReport
@@ -150,7 +150,7 @@ def _findings(root: RootReport, figures: RootTally, config: Config) -> list[Find
             if figures.candidates > retention.max_delete
             else f"max_delete_fraction {retention.max_delete_fraction:.0%}"
         )
-        what = f"{figures.candidates} of {_files(root.files)} ({share:.0%}) exceed {limit}"
+        what = f"{figures.candidates} of {plural(root.files, 'file')} ({share:.0%}) exceed {limit}"
         if not applying:
             add(
                 "cap-exceeded",
@@ -257,7 +257,8 @@ def describe(
         figures = tally(root)
         # "root " first: a root's name never starts a line (`::warning::` under Actions).
         out.append(
-            f"root {root.display}: {root.days} days, age by {root.age_from}, {_files(root.files)}"
+            f"root {root.display}: {root.days} days, age by {root.age_from}, "
+            f"{plural(root.files, 'file')}"
         )
         if root.capped and not root.forced:
             out.append(
@@ -314,7 +315,3 @@ def describe(
 def _age(age_ns: int) -> str:
     text = age_text(age_ns)
     return text if age_ns < 0 else f"age {text}"
-
-
-def _files(n: int) -> str:
-    return f"{n} file" if n == 1 else f"{n} files"

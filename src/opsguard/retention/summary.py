@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from ..core.summary import Summary
-from ..core.units import human_bytes
+from ..core.units import human_bytes, plural
 
 __all__ = ["RetentionSummary", "RootSummary", "key_figure"]
 
@@ -60,9 +60,8 @@ class RetentionSummary(Summary):
 
 
 def key_figure(summary: RetentionSummary) -> str:
-    files = f"{summary.files} file" if summary.files == 1 else f"{summary.files} files"
     found = (
-        f"{summary.candidates} of {files} "
+        f"{summary.candidates} of {plural(summary.files, 'file')} "
         f"({human_bytes(summary.candidate_bytes)}) past retention in {len(summary.roots)} root(s)"
     )
     if summary.mode == "apply":
