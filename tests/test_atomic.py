@@ -7,6 +7,7 @@ import os
 import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -530,3 +531,25 @@ def test_sweep_skips_an_orphan_that_vanishes_mid_sweep(
     swept = sweep_orphans(tmp_path, 60, tmp_path / "quarantine", now=now)
 
     assert [s.original for s in swept] == [staying]
+
+
+def test_sweep_goes_on_past_an_orphan_renamed_between_finding_and_moving(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import opsguard.core.quarantine as quarantine_module
+
+    now = 1_760_000_000.0
+    vanishing = _orphan(tmp_path, "a.json", b"renamed by its writer", 7200, now)
+    staying = _orphan(tmp_path, "b.json", b"orphan", 7200, now)
+    real_move = quarantine_module.quarantine_file
+
+    def move_or_vanish(path: Path, *args: Any, **kwargs: Any) -> Any:
+        if path == vanishing:  # found as an orphan, then renamed by its writer
+            raise FileNotFoundError(errno.ENOENT, "gone", str(path))
+        return real_move(path, *args, **kwargs)
+
+    monkeypatch.setattr(quarantine_module, "quarantine_file", move_or_vanish)
+    swept = sweep_orphans(tmp_path, 60, tmp_path / "quarantine", now=now)
+
+    assert [s.original for s in swept] == [staying]
+    assert vanishing.exists()

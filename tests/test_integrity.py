@@ -706,6 +706,14 @@ def test_invalid_versions_are_keyed_only_in_scope_date(tmp_path: Path) -> None:
     assert _codes(by_date) == ["invalid-schema-version", "invalid-schema-version", "duplicate"]
 
 
+def test_in_scope_date_a_valid_and_an_invalid_version_share_the_day(tmp_path: Path) -> None:
+    _pair(tmp_path, "1.0.0", "latest")
+
+    by_date = _run(tmp_path, overrides={"integrity.duplicate_scope": "date"})
+
+    assert _codes(by_date) == ["invalid-schema-version", "duplicate"]
+
+
 @pytest.mark.parametrize(
     "version",
     [1, 1.0, True, None, [1, 0, 0], {"major": 1}, "", "v 1", "1!2.0", "vv1", "1.0.0.0", "x" * 100],

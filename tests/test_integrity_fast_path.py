@@ -292,8 +292,11 @@ def test_a_plan_for_showing_only_is_not_applied(tmp_path: Path) -> None:
     scan = scan_integrity([folder], config, as_of=AS_OF, cwd=tmp_path)
     plan = plan_remediation(scan.result, config, cwd=tmp_path, reads=scan.reads, digest=False)
     assert plan.actions
-    with pytest.raises(ValueError, match="showing only"):
+    with pytest.raises(ValueError) as refused:
         apply_remediation(plan, config)
+    assert str(refused.value) == (
+        "the plan was made for showing only (digest=False); plan again to apply"
+    )
     assert (folder / "a.jsonl").read_bytes() == before
 
 

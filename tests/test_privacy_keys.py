@@ -348,3 +348,19 @@ def test_classification_is_cached_per_key() -> None:
     classifier = build_policy(PrivacyConfig()).classifier
     first = classifier.classify("restingHeartRate")
     assert classifier.classify("restingHeartRate") is first
+
+
+@pytest.mark.parametrize(
+    ("key", "value_class"),
+    [
+        ("start_lat", "coordinate"),
+        ("home_address", "place"),
+        ("resting_heart_rate", "measurement"),
+        ("api_token", "credential"),
+        ("email", "identity"),
+    ],
+)
+def test_a_match_carries_the_value_class_its_entry_proposes(key: str, value_class: str) -> None:
+    match = build_policy(PrivacyConfig()).classifier.classify(key)
+    assert match is not None
+    assert match.value_class == value_class

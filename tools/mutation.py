@@ -95,7 +95,7 @@ TARGETS: tuple[Target, ...] = (
     Target(
         "bands",
         "src/opsguard/integrity/bands.py",
-        ("tests/test_bands.py", "tests/test_bands_messages.py"),
+        ("tests/test_bands.py", "tests/test_bands_messages.py", "tests/test_bands_numbers.py"),
     ),
     Target(
         "versioning",
@@ -106,7 +106,11 @@ TARGETS: tuple[Target, ...] = (
     Target(
         "duplicates",
         "src/opsguard/integrity/duplicates.py",
-        ("tests/test_duplicates.py", "tests/test_integrity.py"),
+        (
+            "tests/test_duplicates.py",
+            "tests/test_integrity.py",
+            "tests/test_integrity_fast_path.py",
+        ),
     ),
     Target(
         "validation",
@@ -175,7 +179,11 @@ TARGETS: tuple[Target, ...] = (
     Target(
         "remediate.apply",
         "src/opsguard/integrity/fix.py",
-        ("tests/test_remediate.py", "tests/test_remediate_apply.py"),
+        (
+            "tests/test_remediate.py",
+            "tests/test_remediate_apply.py",
+            "tests/test_integrity_fast_path.py",
+        ),
         functions=("apply_remediation", "_FileApplier.*", "_rebuild", "_spans", "_edit"),
         destructive=True,
     ),

@@ -126,7 +126,7 @@ class PackedIndex:
     # the part id there, and every day of one version in the same few slots).
     DAYS = 3_652_061
 
-    def __init__(self, scope: DuplicateScope = "version") -> None:
+    def __init__(self, scope: DuplicateScope) -> None:
         self.scope: DuplicateScope = _checked(scope)
         self.first: dict[int, int] = {}
         self._parts: dict[str, int] = {}
