@@ -18,9 +18,8 @@ from test_retention import touch, unlistable
 from opsguard import load_config
 from opsguard.core.config import Config
 from opsguard.core.errors import OpsguardError
-from opsguard.retention import roots as retention_roots
 from opsguard.retention.check import RetentionReport, check_retention, describe
-from opsguard.retention.roots import PSEUDO_FILESYSTEMS, filesystem_type, refusal
+from opsguard.retention.roots import PSEUDO_FILESYSTEMS, examine, filesystem_type, open_root
 from opsguard.retention.rule import NS, to_ns
 from opsguard.retention.settings import RetentionRoot
 
@@ -67,7 +66,7 @@ def test_the_filesystem_type_comes_from_the_mount_of_the_device(tmp_path: Path) 
     )
 
     assert filesystem_type(tmp_path, info, mountinfo) == "sysfs"
-    why = refusal(tmp_path, cwd=tmp_path, config=_config(tmp_path), mountinfo=mountinfo)
+    why = examine(tmp_path, cwd=tmp_path, config=_config(tmp_path), mountinfo=mountinfo)
     assert why == "lies on a sysfs filesystem (kernel or device files, never data to prune)"
 
 
@@ -91,7 +90,9 @@ def test_without_a_device_match_the_longest_mount_point_decides(tmp_path: Path) 
     assert filesystem_type(spaced / "x", info, mountinfo) == "devpts"
     assert filesystem_type(tmp_path, info, tmp_path / "missing") is None
     # tmpfs is fine: /run and /tmp often are one.
-    assert refusal(tmp_path, cwd=tmp_path, config=_config(tmp_path), mountinfo=mountinfo) is None
+    accepted = examine(tmp_path, cwd=tmp_path, config=_config(tmp_path), mountinfo=mountinfo)
+    assert isinstance(accepted, os.stat_result)
+    assert accepted.st_ino == tmp_path.stat().st_ino
 
 
 @pytest.mark.parametrize(
@@ -108,7 +109,7 @@ def test_proc_sys_and_dev_are_refused_by_place_whatever_their_type(
 ) -> None:
     if not Path(root).is_dir():
         pytest.skip(f"{root} does not exist here")
-    why = refusal(Path(root), cwd=tmp_path, config=_config(tmp_path))
+    why = examine(Path(root), cwd=tmp_path, config=_config(tmp_path))
     place = "/" + root.split("/")[1]
     assert why == f"lies in {place} (kernel and device files, never data to prune)"
 
@@ -141,7 +142,7 @@ def test_a_root_that_cannot_be_searched_is_refused_not_a_crash(
 
     monkeypatch.setattr(Path, "exists", exists)
 
-    assert refusal(root, cwd=tmp_path, config=_config(tmp_path)) == (
+    assert examine(root, cwd=tmp_path, config=_config(tmp_path)) == (
         "cannot be read: Permission denied"
     )
 
@@ -172,7 +173,7 @@ def test_an_opened_root_is_listed_again_from_its_start(tmp_path: Path) -> None:
     root = tmp_path / "telemetry"
     for n in range(300):
         touch(root / f"{n:03d}.log", 40 * DAY)
-    handle = retention_roots.open_root(root, "telemetry", cwd=tmp_path)
+    handle = open_root(root, "telemetry", cwd=tmp_path, checked=os.lstat(root))
     try:
         assert len(os.listdir(handle.fd)) == 300
     finally:
@@ -311,3 +312,15 @@ def test_the_same_mtime_hint_fits_the_age_basis(tmp_path: Path, age_from: str, h
     ]
 
     assert finding.message.endswith(f"their mtimes may not be their age; {hint}")
+
+
+def test_a_root_swapped_after_it_was_examined_is_never_opened(tmp_path: Path) -> None:
+    root = tmp_path / "telemetry"
+    root.mkdir()
+    accepted = examine(root, cwd=tmp_path, config=_config(tmp_path))
+    assert isinstance(accepted, os.stat_result)
+    root.rename(tmp_path / "examined")
+    root.mkdir()  # another directory under the examined name
+
+    with pytest.raises(OpsguardError, match="replaced while opening it"):
+        open_root(root, "telemetry", cwd=tmp_path, checked=accepted)

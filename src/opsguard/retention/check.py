@@ -20,6 +20,7 @@ re-checked; `find -delete` and `shutil.rmtree` each do a part.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
@@ -36,7 +37,7 @@ from .judge import RootJudge
 from .model import Outcome, PlannedFile, RetentionReport, RootReport
 from .plan import Plan
 from .report import build_result, describe
-from .roots import OpenRoot, close_all, open_root, refusal
+from .roots import OpenRoot, close_all, examine, open_root
 from .rule import Protector, to_ns
 from .scan import scan_root
 from .settings import RETENTION, RetentionConfig, RetentionRoot
@@ -77,17 +78,20 @@ def check_retention(
         planned = [None] * len(roots)
 
     displays = [display_path(root.path, cwd) for root in roots]
+    # Every root is examined before any is opened: one refused root stops the whole run.
+    checked: list[os.stat_result] = []
     for root, display in zip(roots, displays, strict=True):
-        why = refusal(root.path, cwd=cwd, config=config)
-        if why is not None:
-            raise OpsguardError(f"retention root {display}: {why}")
+        found = examine(root.path, cwd=cwd, config=config)
+        if isinstance(found, str):
+            raise OpsguardError(f"retention root {display}: {found}")
+        checked.append(found)
 
     mode = "apply" if apply else "dry-run"
     opened: list[OpenRoot] = []
     reports: list[RootReport] = []
     try:
-        for root, display in zip(roots, displays, strict=True):
-            opened.append(open_root(root.path, display, cwd=cwd))
+        for root, display, info in zip(roots, displays, checked, strict=True):
+            opened.append(open_root(root.path, display, cwd=cwd, checked=info))
         if plan is not None:
             for handle, plan_root in zip(opened, plan.roots, strict=True):
                 if (handle.info.st_dev, handle.info.st_ino) != (plan_root.device, plan_root.inode):

@@ -46,9 +46,9 @@ __all__ = [
     "OpenRoot",
     "close_all",
     "display_path",
+    "examine",
     "filesystem_type",
     "open_root",
-    "refusal",
 ]
 
 
@@ -98,8 +98,11 @@ PSEUDO_PLACES = (Path("/proc"), Path("/sys"), Path("/dev"))
 MOUNTINFO = Path("/proc/self/mountinfo")
 
 
-def refusal(root: Path, *, cwd: Path, config: Config, mountinfo: Path = MOUNTINFO) -> str | None:
-    """Why `root` (relative to `cwd` unless absolute) must not be pruned, or None if it may be."""
+def examine(
+    root: Path, *, cwd: Path, config: Config, mountinfo: Path = MOUNTINFO
+) -> str | os.stat_result:
+    """Why `root` (relative to `cwd` unless absolute) must not be pruned; or, if it may be,
+    the `lstat` it was judged on, which `open_root` holds the opened directory to."""
     root = cwd / root
     try:
         info = os.lstat(root)
@@ -112,10 +115,11 @@ def refusal(root: Path, *, cwd: Path, config: Config, mountinfo: Path = MOUNTINF
     if not stat.S_ISDIR(info.st_mode):
         return "is not a directory"
     try:
-        return _refusal(root, info, cwd=cwd, config=config, mountinfo=mountinfo)
+        why = _refusal(root, info, cwd=cwd, config=config, mountinfo=mountinfo)
     except OSError as exc:
         # A directory it cannot search (`.git` cannot be looked for): it cannot see it either.
         return f"cannot be read: {exc.strerror or exc}"
+    return info if why is None else why
 
 
 def _refusal(
@@ -183,9 +187,9 @@ def _unescape(field: str) -> str:
     return re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), field)
 
 
-def open_root(root: Path, display: str, *, cwd: Path) -> OpenRoot:
-    """Open a root that `refusal` accepted, checking it is still the directory it checked."""
-    before = os.lstat(cwd / root)
+def open_root(root: Path, display: str, *, cwd: Path, checked: os.stat_result) -> OpenRoot:
+    """Open a root that `examine` accepted (`checked`: the `lstat` it judged), refusing it
+    if it is no longer that directory: a root swapped in between was never examined."""
     try:
         fd = os.open(cwd / root, DIR_FLAGS)
     except OSError as exc:
@@ -193,7 +197,7 @@ def open_root(root: Path, display: str, *, cwd: Path) -> OpenRoot:
             f"retention root {display}: cannot open: {exc.strerror or exc}"
         ) from None
     info = os.fstat(fd)
-    if (info.st_dev, info.st_ino) != (before.st_dev, before.st_ino):
+    if (info.st_dev, info.st_ino) != (checked.st_dev, checked.st_ino):
         os.close(fd)
         raise OpsguardError(f"retention root {display}: replaced while opening it")
     try:
