@@ -7,7 +7,9 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -78,3 +80,42 @@ def load_json(path: Path) -> dict[str, Any]:
     data = json.loads(path.read_text(encoding="utf-8"))
     assert isinstance(data, dict)
     return data
+
+
+# A configured band table of 0 to 10 (pyproject.toml text, indented as in a test).
+BANDS_0_TO_10 = """\
+    [tool.opsguard.score]
+    min = 0
+    max = 10
+
+    [[tool.opsguard.score.bands]]
+    name = "low"
+    min = 0
+    max = 3
+
+    [[tool.opsguard.score.bands]]
+    name = "mid"
+    min = 3
+    max = 7
+
+    [[tool.opsguard.score.bands]]
+    name = "high"
+    min = 7
+    max = 10
+    """
+
+
+@contextmanager
+def local_zone(zone: str) -> Iterator[None]:
+    """The process's local time zone set to `zone` (TZ, then tzset) inside the block."""
+    saved = os.environ.get("TZ")
+    os.environ["TZ"] = zone
+    time.tzset()
+    try:
+        yield
+    finally:
+        if saved is None:
+            del os.environ["TZ"]
+        else:
+            os.environ["TZ"] = saved
+        time.tzset()

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support import BANDS_0_TO_10
 
 from opsguard import (
     DEFAULT_BANDS,
@@ -617,27 +618,6 @@ def test_bad_override_value_names_the_flag(
 
 
 # --------------------------------------------------------------------------- bands
-
-BANDS_0_TO_10 = """\
-    [tool.opsguard.score]
-    min = 0
-    max = 10
-
-    [[tool.opsguard.score.bands]]
-    name = "low"
-    min = 0
-    max = 3
-
-    [[tool.opsguard.score.bands]]
-    name = "mid"
-    min = 3
-    max = 7
-
-    [[tool.opsguard.score.bands]]
-    name = "high"
-    min = 7
-    max = 10
-    """
 
 
 def test_custom_bands_load_and_drive_map_score_to_band(project: Path) -> None:

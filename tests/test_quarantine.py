@@ -18,6 +18,7 @@ from typing import Any
 
 import orjson
 import pytest
+from support import local_zone
 
 from opsguard.core.quarantine import QuarantineEntry, quarantine_bytes, quarantine_file
 
@@ -196,17 +197,8 @@ def test_after_ten_thousand_names_it_gives_up(
 
 @pytest.fixture
 def eastern_zone() -> Iterator[None]:
-    saved = os.environ.get("TZ")
-    os.environ["TZ"] = "Etc/GMT-5"  # UTC+5 (POSIX signs)
-    time.tzset()
-    try:
+    with local_zone("Etc/GMT-5"):  # UTC+5 (POSIX signs)
         yield
-    finally:
-        if saved is None:
-            del os.environ["TZ"]
-        else:
-            os.environ["TZ"] = saved
-        time.tzset()
 
 
 @pytest.mark.usefixtures("eastern_zone")

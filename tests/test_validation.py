@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from support import BANDS_0_TO_10, local_zone
 
 from opsguard import RecordRejected, RecordStore, load_config
 from opsguard.core.config import Config
@@ -150,27 +151,6 @@ def test_configured_field_names_are_the_ones_looked_up(tmp_path: Path) -> None:
 
 
 # --- the configured band table reaches the validator -------------------------------------------
-
-BANDS_0_TO_10 = """\
-    [tool.opsguard.score]
-    min = 0
-    max = 10
-
-    [[tool.opsguard.score.bands]]
-    name = "low"
-    min = 0
-    max = 3
-
-    [[tool.opsguard.score.bands]]
-    name = "mid"
-    min = 3
-    max = 7
-
-    [[tool.opsguard.score.bands]]
-    name = "high"
-    min = 7
-    max = 10
-    """
 
 
 @pytest.fixture
@@ -431,19 +411,10 @@ def far_zone() -> Iterator[None]:
     one day off here.
     """
     hour = (datetime.now(UTC) + timedelta(hours=14)).hour
-    saved = os.environ.get("TZ")
     # Etc/GMT+12 is UTC-12 (POSIX signs): before noon at UTC+14 it is still yesterday there
     # (+14); from noon on, UTC+12 plus 14 hours is already tomorrow.
-    os.environ["TZ"] = "Etc/GMT+12" if hour < 12 else "Etc/GMT-12"
-    time.tzset()
-    try:
+    with local_zone("Etc/GMT+12" if hour < 12 else "Etc/GMT-12"):
         yield
-    finally:
-        if saved is None:
-            del os.environ["TZ"]
-        else:
-            os.environ["TZ"] = saved
-        time.tzset()
 
 
 @pytest.mark.skipif(not hasattr(time, "tzset"), reason="needs time.tzset")
